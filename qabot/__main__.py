@@ -1,0 +1,5 @@
+import sys
+
+from qabot.cli import main
+
+sys.exit(main())

@@ -1,0 +1,231 @@
+"""Cleaning and splitting a `Document` into `Passage`s, with offsets kept to the raw text.
+
+The cleaning here is display normalisation only (whitespace joined, hyphenated line breaks and
+markdown emphasis mended), so an excerpt shown to a user is always `normalise(text[start:end])`.
+Passages are cut at paragraph or sentence ends near a target length, never mid-word and never
+across a section (heading or speaker) boundary; paragraphs repeated in a document are indexed once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from qabot.sources import Document
+
+_DISPLAY_RULES = re.compile(
+    r"""
+     (?P<hyphen>(?<=[^\W\d_])-[ \t]*\r?\n\s*(?=[a-z]))          # hyphenated line break: joined
+    |(?P<link>\[(?P<linktext>[^\]\n]*)\]\([^)\s]*\))             # markdown link: its text kept
+    |(?P<escape>\\(?=[\\`*_{}\[\]()\#+\-.!|]))                   # markdown escape: dropped
+    |(?P<emphasis>\*\*|__|(?<![\w*])\*(?=[^\s*])|(?<=[^\s*])\*(?![\w*])|</?(?:b|i|em|strong)>)
+    |(?P<heading>^[ \t]{0,3}\#{1,6}[ \t]+)                        # heading marks: dropped
+    |(?P<quote>^[ \t]*>[ \t]?)                                   # block quote marks: dropped
+    |(?P<space>\s+)                                              # any whitespace: one space
+    """,
+    re.X | re.M,
+)
+
+
+def clean_with_offsets(raw: str, base: int = 0) -> tuple[str, list[int]]:
+    """Display-normalise `raw`; `offsets[i]` is the index in the raw text of clean character i."""
+    chars: list[str] = []
+    offsets: list[int] = []
+    position = 0
+
+    def keep(start: int, end: int) -> None:
+        chars.append(raw[start:end])
+        offsets.extend(range(base + start, base + end))
+
+    for match in _DISPLAY_RULES.finditer(raw):
+        keep(position, match.start())
+        position = match.end()
+        if match.group("space") is not None:
+            if chars and not chars[-1].endswith(" "):
+                chars.append(" ")
+                offsets.append(base + match.start())
+        elif match.group("link") is not None:
+            keep(match.start("linktext"), match.end("linktext"))
+    keep(position, len(raw))
+    text = "".join(chars)
+    # strip leading/trailing blanks, keeping offsets aligned
+    lead = len(text) - len(text.lstrip(" "))
+    trail = len(text.rstrip(" "))
+    return text[lead:trail], offsets[lead:trail]
+
+
+def normalise(raw: str) -> str:
+    """What a user sees of `raw`: the display normalisation of the verbatim source text."""
+    return clean_with_offsets(raw)[0]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A span of one document that is embedded and indexed as a unit."""
+
+    source: str
+    start: int  # offsets into Document.text, [start, end)
+    end: int
+    section: str | None
+    text: str  # display-normalised source text
+    embed_text: str  # what the retrievers see: the text with its document context
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A sentence (or a piece of an over-long one) on its way into a passage."""
+
+    start: int
+    end: int
+    length: int
+    paragraph_start: bool
+    section: int  # changes at each section start and after each skipped paragraph
+
+
+_SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9])")
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "vs", "etc", "no", "vol", "pp", "jan", "feb", "mar",
+    "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "e.g", "i.e", "u.s", "u.k",
+    "gen", "col", "lt", "sen", "rep", "gov", "inc", "ltd", "co", "fig", "al",
+}
+_TERMINAL = tuple(".!?…:;\"”’)")
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    word = re.search(r"([\w.]+)$", text[:dot])
+    if not word:
+        return False
+    token = word.group(1).lower().rstrip(".")
+    return token in _ABBREVIATIONS or len(token) == 1
+
+
+def _sentence_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    cursor = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        if text[match.start()] == "." and _is_abbreviation(text, match.start()):
+            continue
+        yield cursor, match.end()
+        cursor = match.end()
+        while cursor < end and text[cursor].isspace():
+            cursor += 1
+    if cursor < end:
+        yield cursor, end
+
+
+def _word_pieces(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
+    """Cut an over-long span at whitespace so no piece exceeds `limit` characters."""
+    while end - start > limit:
+        cut = text.rfind(" ", start + limit // 2, start + limit)
+        if cut <= start:
+            cut = start + limit
+            while cut < end and not text[cut].isspace():
+                cut += 1
+        yield start, cut
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        yield start, end
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*", text)]
+
+
+def _fingerprint(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def _units(document: Document, max_chars: int) -> list[_Unit]:
+    """Sentences of the document in order, skipping paragraphs it has already said once."""
+    text = document.text
+    section_starts = [s.start for s in document.sections if s.kind != "page"]
+    seen_paragraphs: set[str] = set()
+    units: list[_Unit] = []
+    previous_open = False  # the previous paragraph ended mid-sentence (a page break)
+    gaps = 0  # paragraphs skipped so far: a passage never spans one
+    for start, end in _paragraphs(text):
+        fingerprint = _fingerprint(text[start:end])
+        if len(fingerprint) >= 80:
+            if fingerprint in seen_paragraphs:
+                gaps += 1
+                continue
+            seen_paragraphs.add(fingerprint)
+        if not fingerprint:
+            continue
+        section = sum(1 for s in section_starts if s <= start) * 100_000 + gaps
+        continues = previous_open and text[start].islower()
+        stripped = text[start:end].rstrip()
+        previous_open = not stripped.endswith(_TERMINAL) and not stripped.lstrip().startswith("#")
+        for index, (s_start, s_end) in enumerate(_sentence_spans(text, start, end)):
+            for p_start, p_end in _word_pieces(text, s_start, s_end, max_chars):
+                length = len(normalise(text[p_start:p_end]))
+                if length == 0:
+                    continue
+                units.append(
+                    _Unit(p_start, p_end, length, index == 0 and not continues and p_start == s_start, section)
+                )
+    return units
+
+
+def embed_text_for(document: Document, section: str | None, text: str) -> str:
+    """Context the retrievers see with a passage: the document title and the section or speaker."""
+    context = [part for part in (document.title, section) if part]
+    return (" — ".join(context) + ": " + text) if context else text
+
+
+def split_document(document: Document, target_chars: int = 450, max_chars: int = 700) -> list[Passage]:
+    """Pack sentences into passages of about `target_chars`, preferring paragraph ends as cuts."""
+    passages: list[Passage] = []
+    current: list[_Unit] = []
+
+    def flush() -> None:
+        if not current:
+            return
+        start, end = current[0].start, current[-1].end
+        text = normalise(document.text[start:end])
+        section = document.section_at(start)
+        passages.append(Passage(document.source, start, end, section, text, embed_text_for(document, section, text)))
+        current.clear()
+
+    for unit in _units(document, max_chars):
+        size = sum(u.length + 1 for u in current)
+        if current and (
+            unit.section != current[-1].section
+            or size + unit.length > max_chars
+            or (unit.paragraph_start and size >= target_chars * 0.5)
+            or (size + unit.length > target_chars * 1.2 and size >= target_chars * 0.5)
+        ):
+            flush()
+        current.append(unit)
+    flush()
+    return _merge_tiny(passages, document, max_chars)
+
+
+def _merge_tiny(passages: list[Passage], document: Document, max_chars: int) -> list[Passage]:
+    """Fold passages too short to stand alone (a lone heading) into the next one of the same document."""
+    merged: list[Passage] = []
+    carry: Passage | None = None
+    for passage in passages:
+        if carry is not None:
+            start = carry.start
+            adjacent = not document.text[carry.end : passage.start].strip()
+            if adjacent and passage.end - start <= max_chars * 1.3:
+                text = normalise(document.text[start : passage.end])
+                section = passage.section or carry.section
+                passage = Passage(passage.source, start, passage.end, section, text, embed_text_for(document, section, text))
+            else:
+                merged.append(carry)
+            carry = None
+        if len(passage.text) < 60:
+            carry = passage
+            continue
+        merged.append(passage)
+    if carry is not None:
+        merged.append(carry)
+    return merged
+
+
+def split_documents(documents: list[Document], target_chars: int = 450, max_chars: int = 700) -> list[Passage]:
+    return [p for d in documents for p in split_document(d, target_chars, max_chars)]

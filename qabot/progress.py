@@ -1,0 +1,53 @@
+"""Build reporters: a progress bar on a terminal, plain messages when piped. Both write to stderr."""
+
+from __future__ import annotations
+
+import sys
+
+
+class PlainReporter:
+    """Messages on stderr, no progress bar (for pipes, CI and logs)."""
+
+    def message(self, text: str) -> None:
+        print(f"qabot: {text}", file=sys.stderr, flush=True)
+
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, count: int) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+class BarReporter(PlainReporter):
+    """A rich progress bar over the passages being embedded."""
+
+    def __init__(self) -> None:
+        self._progress = None
+        self._task = None
+
+    def start(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._progress = Progress(
+            TextColumn("embedding passages"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=Console(stderr=True), transient=True,
+        )
+        self._progress.start()
+        self._task = self._progress.add_task("embed", total=total)
+
+    def advance(self, count: int) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task, count)
+
+    def finish(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+
+def reporter_for_terminal() -> PlainReporter:
+    return BarReporter() if sys.stderr.isatty() else PlainReporter()

@@ -1,0 +1,109 @@
+"""The one place configuration is read.
+
+Sources, in rising priority: defaults < `config/qabot.toml` < `.env` < `QABOT_*` environment
+variables < explicit values (command-line flags), so a flag always wins.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from qabot.errors import SettingsError
+
+DEFAULT_CONFIG_FILE = Path("config/qabot.toml")
+
+
+def config_file_path() -> Path:
+    """The TOML settings file: `QABOT_CONFIG` names another one."""
+    return Path(os.environ.get("QABOT_CONFIG") or DEFAULT_CONFIG_FILE)
+
+
+class Settings(BaseSettings):
+    """Everything a user can configure, with the default that qabot ships with."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="QABOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    sources: Path = Field(Path("seeds"), description="Folder of source documents to index.")
+    index: Path = Field(Path("embeddings"), description="Folder where the built index lives.")
+    model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="Embedding model: a known name or a local folder (never downloaded).",
+    )
+    k: int = Field(5, ge=1, le=100, description="How many excerpts an answer shows.")
+    max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
+
+    passage_target_chars: int = Field(
+        450, ge=100, description="Passages are cut at a paragraph or sentence near this length."
+    )
+    passage_max_chars: int = Field(
+        700, ge=150, description="No passage is longer than this (cut at a word boundary)."
+    )
+    embed_batch_size: int = Field(64, ge=1, description="Passages embedded per batch.")
+
+    retrieval_mode: Literal["hybrid", "dense", "bm25"] = Field(
+        "hybrid", description="Which evidence ranks passages: dense vectors, BM25, or both fused."
+    )
+    dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Dense share of a hybrid score.")
+    candidates: int = Field(50, ge=5, description="Candidates taken from each retriever before fusion.")
+    abstain_threshold: float = Field(
+        0.0, description="Answers whose confidence is below this are abstentions (0 = never)."
+    )
+
+    discord_token: SecretStr | None = Field(None, description="Discord bot token (env or .env only).")
+
+    @field_validator("model")
+    @classmethod
+    def _model_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the model name is empty")
+        return value.strip()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_settings = TomlConfigSettingsSource(settings_cls, toml_file=config_file_path())
+        return (init_settings, env_settings, dotenv_settings, toml_settings)
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings as plain data, secrets shown as '**********'."""
+        data = self.model_dump(mode="json")
+        for name, value in self:
+            if isinstance(value, SecretStr):
+                data[name] = "**********" if value.get_secret_value() else None
+        return data
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings; `overrides` are command-line values (None means 'not given')."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in error.errors()
+        )
+        raise SettingsError(f"invalid settings: {problems}") from None
+    except (OSError, ValueError) as error:  # unreadable or malformed TOML file
+        raise SettingsError(f"cannot read settings file {config_file_path()}: {error}") from None

@@ -1,0 +1,69 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from qabot.errors import BadQuestionError, UnknownSourceError
+from qabot.passages import normalise
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def dev_questions():
+    return [json.loads(line)["question"] for line in (REPO / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_every_excerpt_is_the_display_normalised_file_slice(retriever, seed_settings):
+    checked = 0
+    for question in dev_questions():
+        answer = retriever.ask(question, k=10)
+        for excerpt in answer.excerpts:
+            raw = (seed_settings.sources / excerpt.source).open(encoding="utf-8", newline="").read()
+            assert excerpt.text == normalise(raw[excerpt.start : excerpt.end])
+            checked += 1
+    assert checked >= 400
+
+
+def test_answer_cites_title_author_and_section(retriever):
+    answer = retriever.ask("How many personnel did the CSTO mission count, and how many were Belarussian?", k=5)
+    top = answer.excerpts[0]
+    assert top.source and top.title and top.author
+    assert any("2,500 personnel" in e.text for e in answer.excerpts)
+
+
+def test_source_filter_quotes_only_that_document(retriever):
+    answer = retriever.ask("What did Moscow do?", k=5, source="002")
+    assert answer.excerpts and {e.source for e in answer.excerpts} == {"002_3cb0feacf9f23aea.txt"}
+
+
+def test_unknown_source_is_a_clear_error(retriever):
+    with pytest.raises(UnknownSourceError, match="known sources"):
+        retriever.ask("anything", source="nope.txt")
+
+
+def test_paging_gives_new_excerpts(retriever):
+    first = retriever.ask("Belarus troops in Kazakhstan", k=3)
+    second = retriever.ask("Belarus troops in Kazakhstan", k=3, offset=3)
+    assert first.has_more and second.offset == 3
+    assert not {(e.source, e.start) for e in first.excerpts} & {(e.source, e.start) for e in second.excerpts}
+
+
+def test_five_hits_are_five_different_places(retriever):
+    for question in dev_questions()[:20]:
+        excerpts = retriever.ask(question, k=5).excerpts
+        spans = [(e.source, e.start, e.end) for e in excerpts]
+        for i, (source, start, end) in enumerate(spans):
+            for other_source, other_start, other_end in spans[i + 1 :]:
+                assert source != other_source or end <= other_start or other_end <= start
+        assert len({normalise(e.text).lower() for e in excerpts}) == len(excerpts)
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t", "\x00\x01\x02", "?!...", "x" * 2001])
+def test_bad_questions_are_rejected_with_a_message(retriever, question):
+    with pytest.raises(BadQuestionError):
+        retriever.ask(question)
+
+
+def test_control_characters_and_odd_unicode_still_work_when_there_is_text(retriever):
+    answer = retriever.ask("\x1b[31mWhat did Lukashenko\u200b say about Uzbekistan?\x07\ufeff")
+    assert answer.excerpts and "\x1b" not in answer.question
