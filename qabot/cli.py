@@ -48,6 +48,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_location_flags(ask)
     ask.set_defaults(handler=run_ask)
 
+    evaluate = commands.add_parser(
+        "eval", help="measure retrieval and abstention over a question set",
+        description="Run every question of a JSONL file (id, question, source, answer, kind) and report "
+        "hit@1/3/5/10, MRR@10, nDCG@10, recall@k, answered share, abstain accuracy, useful@5, median "
+        "excerpt length, a per-kind breakdown and the misses. An excerpt is relevant when it cites the "
+        "gold file and covers at least half of an occurrence of the gold span.",
+    )
+    evaluate.add_argument("--questions", type=Path, default=Path("eval/dev.jsonl"), metavar="FILE",
+                          help="JSONL question file (default eval/dev.jsonl)")
+    evaluate.add_argument("--k", type=int, default=10, metavar="N", help="cut-off for recall@k (default 10)")
+    evaluate.add_argument("--run-out", type=Path, metavar="FILE", help="write the ranked hits per question (JSONL)")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object with all metrics")
+    evaluate.add_argument("--plot", type=Path, metavar="FILE.png", help="draw hit@k for k=1..10 per configuration")
+    evaluate.add_argument("--compare", metavar="NAME,NAME", help="named configurations to run side by side "
+                          "(from settings; default: default,dense,bm25 with --plot, else default)")
+    _add_location_flags(evaluate)
+    evaluate.set_defaults(handler=run_eval)
+
     config = commands.add_parser(
         "config", help="show the effective settings (secrets masked)",
         description="Print the settings after defaults, config/qabot.toml, .env, QABOT_* variables and flags.",
@@ -102,6 +120,54 @@ def run_ask(args: argparse.Namespace) -> int:
     answer = retriever.ask(args.question, k=settings.k, source=args.source)
     print(answer_as_json(answer) if args.json else answer_as_text(answer), end="\n" if args.json else "")
     return 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    import time
+
+    from qabot import evaluation
+    from qabot.progress import reporter_for_terminal
+
+    settings = settings_from(args)
+    names = [n.strip() for n in (args.compare or ("default,dense,bm25" if args.plot else "default")).split(",") if n.strip()]
+    for name in names:
+        evaluation.configuration_settings(settings, name)  # unknown names fail before any work
+    retrievers = evaluation.open_retrievers(settings, names, reporter_for_terminal())
+    documents = next(iter(retrievers.values())).index.documents
+    questions = evaluation.load_questions(args.questions, lambda s: documents[s].text if s in documents else None)
+    for problem in questions.problems:
+        print(f"qabot: skipped {problem}", file=sys.stderr)
+    started = time.perf_counter()
+    outcomes, results = {}, {}
+    for name, retriever in retrievers.items():
+        outcomes[name] = _with_progress(evaluation.run_questions, retriever, questions.questions, args.k, name)
+        results[name] = evaluation.summarise(outcomes[name], args.k)
+        if args.run_out:
+            path = args.run_out if len(names) == 1 else args.run_out.with_name(f"{args.run_out.stem}.{name}{args.run_out.suffix}")
+            evaluation.write_run(outcomes[name], path)
+    seconds = time.perf_counter() - started
+    if args.plot:
+        evaluation.plot_hit_curves({n: evaluation.hit_curve(o) for n, o in outcomes.items()}, args.plot)
+    if args.json:
+        print(json.dumps({"questions_file": str(args.questions), "k": args.k, "seconds": round(seconds, 2),
+                          "skipped": questions.problems, "configurations": results}))
+    else:
+        from qabot.eval_report import print_report
+
+        print_report(results, outcomes, args.k, seconds)
+    return 0
+
+
+def _with_progress(run, retriever, questions, k, name):
+    """Run the questions with a progress bar on a terminal, silently otherwise."""
+    if not sys.stderr.isatty():
+        return run(retriever, questions, k)
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(f"{name}: questions", total=len(questions))
+        return run(retriever, questions, k, lambda: progress.advance(task))
 
 
 def run_config(args: argparse.Namespace) -> int:

@@ -65,6 +65,16 @@ class Settings(BaseSettings):
         0.0, description="Answers whose confidence is below this are abstentions (0 = never)."
     )
 
+    # evaluation: named configurations are settings overrides that `qabot eval --compare` runs
+    configurations: dict[str, dict[str, Any]] = Field(
+        default_factory=lambda: {
+            "default": {},
+            "dense": {"retrieval_mode": "dense"},
+            "bm25": {"retrieval_mode": "bm25"},
+        },
+        description="Named retrieval configurations for `qabot eval --compare` (name → overrides).",
+    )
+
     discord_token: SecretStr | None = Field(None, description="Discord bot token (env or .env only).")
 
     @field_validator("model")

@@ -1,0 +1,297 @@
+"""Scripted evaluation: question sets, the relevance rule, run files, metrics and comparisons.
+
+Relevance rule (fixed, so figures are comparable): an excerpt is relevant when it cites the gold
+source file and its [start, end) covers at least half of some occurrence of the gold answer span
+in that file. Off-topic questions (no source) are answered correctly by abstaining.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qabot.answer import Answer, Excerpt
+from qabot.errors import QabotError
+
+CUTOFFS = (1, 3, 5, 10)
+
+
+class EvalInputError(QabotError):
+    """The question file is missing, empty, or holds no usable question."""
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    id: str
+    question: str
+    source: str | None
+    answer: str | None
+    kind: str | None
+    occurrences: tuple[tuple[int, int], ...] = ()  # gold spans [start, end) in the source text
+
+    @property
+    def answerable(self) -> bool:
+        return self.source is not None
+
+
+@dataclass
+class QuestionSet:
+    questions: list[EvalQuestion]
+    problems: list[str] = field(default_factory=list)  # "file:line: why" for each skipped line
+
+
+def find_occurrences(text: str, answer: str) -> list[tuple[int, int]]:
+    """Every [start, end) where `answer` stands in `text`: verbatim, else after display normalisation."""
+    spans = []
+    at = text.find(answer)
+    while at >= 0:
+        spans.append((at, at + len(answer)))
+        at = text.find(answer, at + 1)
+    if spans:
+        return spans
+    from qabot.passages import clean_with_offsets, normalise
+
+    clean, offsets = clean_with_offsets(text)
+    wanted = normalise(answer)
+    at = clean.find(wanted) if wanted else -1
+    while at >= 0:
+        spans.append((offsets[at], offsets[at + len(wanted) - 1] + 1))
+        at = clean.find(wanted, at + 1)
+    return spans
+
+
+def load_questions(path: Path, source_text: Callable[[str], str | None]) -> QuestionSet:
+    """Read a JSONL question file; bad lines are reported with file and line number and skipped.
+
+    `source_text(name)` gives the text a gold source's offsets refer to (None: no such source).
+    """
+    if not path.is_file():
+        raise EvalInputError(f"question file {path} does not exist")
+    result = QuestionSet([])
+    seen: set[str] = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as error:
+            result.problems.append(f"{where}: not valid JSON ({error.msg})")
+            continue
+        if not isinstance(data, dict) or not isinstance(data.get("question"), str) or not data["question"].strip():
+            result.problems.append(f"{where}: needs an object with a non-empty \"question\"")
+            continue
+        qid = str(data.get("id") or f"line{number}")
+        if qid in seen:
+            result.problems.append(f"{where}: duplicate id {qid!r}")
+            continue
+        source, answer = data.get("source"), data.get("answer")
+        occurrences: list[tuple[int, int]] = []
+        if source is not None:
+            text = source_text(str(source))
+            if text is None:
+                result.problems.append(f"{where}: unknown source file {source!r}")
+                continue
+            if not isinstance(answer, str) or not answer.strip():
+                result.problems.append(f"{where}: an answerable question needs its gold \"answer\" span")
+                continue
+            occurrences = find_occurrences(text, answer)
+            if not occurrences:
+                result.problems.append(f"{where}: gold answer not found in {source}")
+                continue
+        seen.add(qid)
+        result.questions.append(
+            EvalQuestion(qid, data["question"], source, answer, data.get("kind"), tuple(occurrences))
+        )
+    if not result.questions:
+        why = "; ".join(result.problems[:3]) or "it is empty"
+        raise EvalInputError(f"no usable question in {path} ({why})")
+    return result
+
+
+def is_relevant(excerpt: Excerpt, question: EvalQuestion) -> bool:
+    return covered_occurrence(excerpt, question) is not None
+
+
+def covered_occurrence(excerpt: Excerpt, question: EvalQuestion) -> int | None:
+    """Index of the first gold occurrence this excerpt covers at least half of, else None."""
+    if question.source is None or excerpt.source != question.source:
+        return None
+    for index, (start, end) in enumerate(question.occurrences):
+        overlap = min(excerpt.end, end) - max(excerpt.start, start)
+        if overlap > 0 and overlap * 2 >= end - start:
+            return index
+    return None
+
+
+@dataclass
+class QuestionOutcome:
+    question: EvalQuestion
+    answer: Answer
+
+    @property
+    def first_relevant_rank(self) -> int | None:
+        for rank, excerpt in enumerate(self.answer.excerpts, 1):
+            if is_relevant(excerpt, self.question):
+                return rank
+        return None
+
+    def run_line(self) -> dict:
+        return {
+            "id": self.question.id,
+            "abstained": self.answer.abstained,
+            "hits": [
+                {"source": e.source, "start": e.start, "end": e.end, "text": e.text, "score": e.score}
+                for e in self.answer.excerpts
+            ],
+        }
+
+
+def ranking_metrics(outcomes: list[QuestionOutcome], k: int) -> dict[str, list[float]]:
+    """Per-question hit@c, MRR@10, nDCG@10 and recall@k from ranx (answerable questions only).
+
+    Each gold occurrence is one relevant item; a hit covering an occurrence stands for it (once),
+    other hits are distinct non-relevant items, so recall@k is the share of occurrences quoted.
+    """
+    from ranx import Qrels, Run, evaluate
+
+    qrels, run = {}, {}
+    for outcome in outcomes:
+        question = outcome.question
+        qrels[question.id] = {f"occ{i}": 1 for i in range(len(question.occurrences))}
+        ranked: dict[str, float] = {}
+        used: set[int] = set()
+        hits = outcome.answer.excerpts
+        for rank, excerpt in enumerate(hits, 1):
+            occurrence = covered_occurrence(excerpt, question)
+            key = f"occ{occurrence}" if occurrence is not None and occurrence not in used else f"hit{rank}"
+            if occurrence is not None:
+                used.add(occurrence)
+            ranked[key] = float(len(hits) - rank + 1)
+        run[question.id] = ranked or {"none": 0.0}
+    names = [f"hit_rate@{c}" for c in CUTOFFS] + ["mrr@10", "ndcg@10", f"recall@{k}"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scores = evaluate(Qrels(qrels), Run(run), names, return_mean=False, make_comparable=True)
+    renamed = {name.replace("hit_rate", "hit"): [float(x) for x in values] for name, values in scores.items()}
+    return renamed
+
+
+def summarise(outcomes: list[QuestionOutcome], k: int) -> dict:
+    """One flat dict of metrics whose names carry their cut-off, plus per-kind rows and misses."""
+    answerable = [o for o in outcomes if o.question.answerable]
+    off_topic = [o for o in outcomes if not o.question.answerable]
+    metrics: dict = {"questions": len(outcomes), "answerable": len(answerable), "off_topic": len(off_topic)}
+    per_question: dict[str, list[float]] = {}
+    if answerable:
+        per_question = ranking_metrics(answerable, k)
+        for name, values in per_question.items():
+            metrics[name] = round(statistics.fmean(values), 4)
+        metrics["answered"] = round(statistics.fmean(not o.answer.abstained for o in answerable), 4)
+        metrics["useful@5"] = round(
+            statistics.fmean((o.first_relevant_rank or 99) <= 5 and not o.answer.abstained for o in answerable), 4
+        )
+    if off_topic:
+        metrics["abstain_accuracy"] = round(statistics.fmean(o.answer.abstained for o in off_topic), 4)
+    lengths = [len(e.text) for o in outcomes for e in o.answer.excerpts[:5]]
+    metrics["median_excerpt_chars"] = statistics.median(lengths) if lengths else 0
+    kinds: dict[str, dict] = {}
+    for kind in sorted({o.question.kind or "-" for o in answerable}):
+        rows = [i for i, o in enumerate(answerable) if (o.question.kind or "-") == kind]
+        kinds[kind] = {"questions": len(rows)} | {
+            name: round(statistics.fmean(per_question[name][i] for i in rows), 4)
+            for name in ("hit@1", "hit@5", "mrr@10")
+        }
+    metrics["by_kind"] = kinds
+    metrics["missed"] = [o.question.id for o in answerable if (o.first_relevant_rank or 99) > 5]
+    metrics["wrongly_answered_off_topic"] = [o.question.id for o in off_topic if not o.answer.abstained]
+    return metrics
+
+
+def run_questions(retriever, questions: list[EvalQuestion], k: int, on_progress: Callable[[], None] | None = None) -> list[QuestionOutcome]:
+    outcomes = []
+    for question in questions:
+        outcomes.append(QuestionOutcome(question, retriever.ask(question.question, k=max(k, 10))))
+        if on_progress:
+            on_progress()
+    return outcomes
+
+
+def write_run(outcomes: list[QuestionOutcome], path: Path) -> None:
+    """JSONL, one line a question, ranked hits written even when the question was abstained on."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        for outcome in outcomes:
+            handle.write(json.dumps(outcome.run_line(), ensure_ascii=False) + "\n")
+    tmp.replace(path)
+
+
+def hit_curve(outcomes: list[QuestionOutcome], depth: int = 10) -> list[float]:
+    """hit@k for k = 1..depth over the answerable questions."""
+    ranks = [o.first_relevant_rank for o in outcomes if o.question.answerable]
+    if not ranks:
+        return [0.0] * depth
+    return [sum(1 for r in ranks if r is not None and r <= k) / len(ranks) for k in range(1, depth + 1)]
+
+
+def plot_hit_curves(curves: dict[str, list[float]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6, 4))
+    for name, values in curves.items():
+        axes.plot(range(1, len(values) + 1), values, marker="o", label=name)
+    axes.set_xlabel("k")
+    axes.set_ylabel("hit@k")
+    axes.set_ylim(0, 1)
+    axes.set_xticks(range(1, 11))
+    axes.grid(alpha=0.3)
+    axes.legend()
+    axes.set_title("Relevant excerpt in the top k")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+INDEX_KEYS = {"model", "passage_target_chars", "passage_max_chars"}  # change these → another index
+
+
+def configuration_settings(settings, name: str):
+    """The settings of a named configuration: the base settings with its overrides applied."""
+    from qabot.errors import SettingsError
+    from qabot.settings import Settings
+
+    if name not in settings.configurations:
+        known = ", ".join(sorted(settings.configurations))
+        raise SettingsError(f"unknown configuration '{name}'; known: {known}")
+    overrides = dict(settings.configurations[name])
+    if INDEX_KEYS & set(overrides) and "index" not in overrides:
+        overrides["index"] = Path(f"{settings.index}-{name}")
+    try:
+        return Settings.model_validate({**settings.model_dump(), **overrides})
+    except Exception as error:
+        raise SettingsError(f"configuration '{name}' is invalid: {error}") from None
+
+
+def open_retrievers(settings, names: list[str], reporter=None) -> dict:
+    """One retriever per configuration; configurations that share an index share its loaded copy."""
+    from qabot.index import ensure_index
+    from qabot.retrieval import Retriever
+
+    loaded: dict[Path, object] = {}
+    retrievers = {}
+    for name in names:
+        config = configuration_settings(settings, name)
+        key = Path(config.index).resolve()
+        if key not in loaded:
+            loaded[key] = ensure_index(config, reporter)
+        retrievers[name] = Retriever(loaded[key], config)
+    return retrievers
