@@ -35,8 +35,8 @@ from qabot.sources import (
     source_files,
 )
 
-FORMAT_VERSION = 1
-SPLITTER_VERSION = 1  # bump whenever passages.py cuts differently: old indexes become stale
+FORMAT_VERSION = 2
+SPLITTER_VERSION = 3  # bump whenever passages.py cuts differently: old indexes become stale
 POINTER = "CURRENT"
 
 
@@ -99,6 +99,8 @@ class LoadedIndex:
     vectors: np.ndarray
     dense: object  # faiss.Index
     lexical: object  # qabot.lexical.LexicalIndex
+    sentence_vectors: np.ndarray  # one row per sentence of every passage, in passage order
+    sentence_offsets: np.ndarray  # passage i owns sentence rows sentence_offsets[i]:sentence_offsets[i+1]
 
 
 def index_config(settings: Settings) -> dict:
@@ -163,16 +165,23 @@ def load_index(index_dir: Path) -> LoadedIndex:
     folder = current_generation(index_dir)
     try:
         documents = [_document_from_json(d) for d in json.loads((folder / "documents.json").read_text(encoding="utf-8"))]
-        passages = [Passage(**p) for p in json.loads((folder / "passages.json").read_text(encoding="utf-8"))]
+        passages = [
+            Passage(**{**p, "sentences": tuple(tuple(span) for span in p.get("sentences", ()))})
+            for p in json.loads((folder / "passages.json").read_text(encoding="utf-8"))
+        ]
         vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+        sentence_vectors = np.load(folder / "sentence_vectors.npy", mmap_mode="r")
+        sentence_offsets = np.load(folder / "sentence_offsets.npy")
         dense = faiss.read_index(str(folder / "dense.faiss"))
         lexical = LexicalIndex.load(folder / "bm25")
     except Exception as error:  # truncated or foreign files surface as many exception types
         raise IndexCorruptError(f"the index in {index_dir} is corrupt: {type(error).__name__}: {error}") from None
-    counts = {len(passages), vectors.shape[0], dense.ntotal, lexical.size, manifest.get("passages")}
-    if len(counts) != 1:
+    counts = {len(passages), vectors.shape[0], dense.ntotal, lexical.size, manifest.get("passages"), len(sentence_offsets) - 1}
+    if len(counts) != 1 or sentence_offsets[-1] != sentence_vectors.shape[0]:
         raise IndexCorruptError(f"the index in {index_dir} is corrupt: its parts disagree on the passage count")
-    return LoadedIndex(folder, manifest, {d.source: d for d in documents}, passages, vectors, dense, lexical)
+    return LoadedIndex(
+        folder, manifest, {d.source: d for d in documents}, passages, vectors, dense, lexical, sentence_vectors, sentence_offsets
+    )
 
 
 # ------------------------------------------------------------------------------- freshness
@@ -250,7 +259,7 @@ def _build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _previous(settings: Settings, config: dict) -> tuple[dict, dict[str, Document], dict[str, list[tuple[Passage, np.ndarray]]]]:
+def _previous(settings: Settings, config: dict) -> tuple[dict, dict[str, Document], dict[str, list[list]]]:
     """Documents, passages and vectors of the current generation when its config matches (else empty)."""
     try:
         old = load_index(settings.index)
@@ -258,9 +267,11 @@ def _previous(settings: Settings, config: dict) -> tuple[dict, dict[str, Documen
         return {}, {}, {}
     if old.manifest["config"] != config:
         return {}, {}, {}
-    by_source: dict[str, list[tuple[Passage, np.ndarray]]] = {}
+    by_source: dict[str, list[list]] = {}
+    offsets = old.sentence_offsets
     for row, passage in enumerate(old.passages):
-        by_source.setdefault(passage.source, []).append((passage, np.array(old.vectors[row])))
+        sentences = np.array(old.sentence_vectors[offsets[row] : offsets[row + 1]])
+        by_source.setdefault(passage.source, []).append([passage, np.array(old.vectors[row]), sentences])
     return old.manifest, old.documents, by_source
 
 
@@ -286,7 +297,7 @@ def build_index(settings: Settings, reporter: Reporter | None = None, force: boo
         documents: list[Document] = []
         files: dict[str, dict] = {}
         skipped: dict[str, dict] = {}
-        kept: list[tuple[Passage, np.ndarray | None]] = []
+        kept: list[list] = []  # [passage, vector or None, sentence vectors or None, document]
         for path in source_files(settings.sources):
             source = path.relative_to(settings.sources).as_posix()
             state = _file_state(path)
@@ -299,7 +310,7 @@ def build_index(settings: Settings, reporter: Reporter | None = None, force: boo
             if reusable:
                 document = old_documents[source]
                 pairs = old_passages.get(source, [])
-                kept.extend(pairs)
+                kept.extend(pair + [document] for pair in pairs)
                 report.reused += len(pairs)
             else:
                 try:
@@ -315,7 +326,10 @@ def build_index(settings: Settings, reporter: Reporter | None = None, force: boo
                     reporter.message(f"skipped {source}: no text")
                     continue
                 report.changed.append(source)
-                kept.extend((p, None) for p in split_document(document, settings.passage_target_chars, settings.passage_max_chars))
+                kept.extend(
+                    [p, None, None, document]
+                    for p in split_document(document, settings.passage_target_chars, settings.passage_max_chars)
+                )
             documents.append(document)
             files[source] = {**state, "hash": data_hash, "title": document.title}
         report.removed = sorted(set(old_files) - set(files))
@@ -323,22 +337,39 @@ def build_index(settings: Settings, reporter: Reporter | None = None, force: boo
             reasons = "; ".join(f"{s}: {why}" for s, why in report.skipped[:5])
             raise SourcesError(f"no readable documents in {settings.sources}" + (f" ({reasons})" if reasons else ""))
 
-        to_embed = [i for i, (_, vector) in enumerate(kept) if vector is None]
+        to_embed = [i for i, item in enumerate(kept) if item[1] is None]
         dims = None
         if to_embed:
+            from qabot.passages import sentence_texts
+
             embedder = load_embedder(settings.model)
             dims = embedder.dims
-            reporter.start(len(to_embed))
-            fresh_vectors = embedder.encode(
-                [kept[i][0].embed_text for i in to_embed], settings.embed_batch_size, reporter.advance
-            )
+            texts, owners = [], []
+            for i in to_embed:
+                passage, document = kept[i][0], kept[i][3]
+                texts.append(passage.embed_text)
+                owners.append((i, -1))
+                for number, text in enumerate(sentence_texts(document, passage)):
+                    texts.append(text)
+                    owners.append((i, number))
+            reporter.start(len(texts))
+            fresh = embedder.encode(texts, settings.embed_batch_size, reporter.advance)
             reporter.finish()
-            for row, i in enumerate(to_embed):
-                kept[i] = (kept[i][0], fresh_vectors[row])
+            for i in to_embed:
+                kept[i][2] = np.zeros((len(kept[i][0].sentences), dims), np.float32)
+            for row, (i, number) in enumerate(owners):
+                if number < 0:
+                    kept[i][1] = fresh[row]
+                else:
+                    kept[i][2][number] = fresh[row]
         report.embedded = len(to_embed)
-        passages = [p for p, _ in kept]
+        passages = [item[0] for item in kept]
         dims = dims or (len(kept[0][1]) if kept else 0)
-        vectors = np.vstack([v for _, v in kept]).astype(np.float32) if kept else np.zeros((0, dims), np.float32)
+        vectors = np.vstack([item[1] for item in kept]).astype(np.float32) if kept else np.zeros((0, dims), np.float32)
+        sentence_vectors = (
+            np.vstack([item[2] for item in kept]).astype(np.float32) if kept else np.zeros((0, dims), np.float32)
+        )
+        sentence_offsets = np.concatenate([[0], np.cumsum([len(item[2]) for item in kept])]).astype(np.int64)
         manifest = {
             "qabot_version": __version__,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -351,16 +382,25 @@ def build_index(settings: Settings, reporter: Reporter | None = None, force: boo
             "files": files,
             "skipped": skipped,
             "passages": len(passages),
+            "sentences": int(sentence_offsets[-1]) if len(sentence_offsets) else 0,
             "index_type": "flat",
         }
-        _write_generation(settings.index, manifest, documents, passages, vectors)
+        _write_generation(settings.index, manifest, documents, passages, vectors, sentence_vectors, sentence_offsets)
         report.documents, report.passages = len(documents), len(passages)
         report.skipped = report.skipped
         report.seconds = time.perf_counter() - started
         return report
 
 
-def _write_generation(index_dir: Path, manifest: dict, documents: list[Document], passages: list[Passage], vectors: np.ndarray) -> None:
+def _write_generation(
+    index_dir: Path,
+    manifest: dict,
+    documents: list[Document],
+    passages: list[Passage],
+    vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    sentence_offsets: np.ndarray,
+) -> None:
     """Write every file into a fresh folder, then switch `CURRENT` to it with one atomic rename."""
     import faiss
 
@@ -373,6 +413,8 @@ def _write_generation(index_dir: Path, manifest: dict, documents: list[Document]
         (staging / "documents.json").write_text(json.dumps([asdict(d) for d in documents], ensure_ascii=False), encoding="utf-8")
         (staging / "passages.json").write_text(json.dumps([asdict(p) for p in passages], ensure_ascii=False), encoding="utf-8")
         np.save(staging / "vectors.npy", vectors)
+        np.save(staging / "sentence_vectors.npy", sentence_vectors)
+        np.save(staging / "sentence_offsets.npy", sentence_offsets)
         dense = faiss.IndexFlatIP(vectors.shape[1])
         dense.add(vectors)
         faiss.write_index(dense, str(staging / "dense.faiss"))

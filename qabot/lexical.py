@@ -72,5 +72,10 @@ class LexicalIndex:
         return np.asarray(self.model.get_scores(tokens), dtype=np.float32)
 
     @property
+    def vocabulary(self):
+        """The indexed terms (a mapping term → id): what the sources mention at all."""
+        return self.model.vocab_dict
+
+    @property
     def size(self) -> int:
         return int(self.model.scores["num_docs"])

@@ -70,6 +70,7 @@ class Passage:
     section: str | None
     text: str  # display-normalised source text
     embed_text: str  # what the retrievers see: the text with its document context
+    sentences: tuple[tuple[int, int], ...] = ()  # raw spans of its sentences, embedded one by one too
 
 
 @dataclass(frozen=True)
@@ -170,8 +171,11 @@ def _units(document: Document, max_chars: int) -> list[_Unit]:
 
 
 def embed_text_for(document: Document, section: str | None, text: str) -> str:
-    """Context the retrievers see with a passage: the document title and the section or speaker."""
-    context = [part for part in (document.title, section) if part]
+    """Context the retrievers see with a passage: document title, author, and the section or speaker.
+
+    Questions often name the writer or speaker ("according to Lukyanov"); the passage text rarely does.
+    """
+    context = [part for part in (document.title, document.author, section) if part]
     return (" — ".join(context) + ": " + text) if context else text
 
 
@@ -186,7 +190,8 @@ def split_document(document: Document, target_chars: int = 450, max_chars: int =
         start, end = current[0].start, current[-1].end
         text = normalise(document.text[start:end])
         section = document.section_at(start)
-        passages.append(Passage(document.source, start, end, section, text, embed_text_for(document, section, text)))
+        sentences = _sentence_groups([(u.start, u.end, u.length) for u in current])
+        passages.append(Passage(document.source, start, end, section, text, embed_text_for(document, section, text), sentences))
         current.clear()
 
     for unit in _units(document, max_chars):
@@ -214,7 +219,10 @@ def _merge_tiny(passages: list[Passage], document: Document, max_chars: int) -> 
             if adjacent and passage.end - start <= max_chars * 1.3:
                 text = normalise(document.text[start : passage.end])
                 section = passage.section or carry.section
-                passage = Passage(passage.source, start, passage.end, section, text, embed_text_for(document, section, text))
+                passage = Passage(
+                    passage.source, start, passage.end, section, text, embed_text_for(document, section, text),
+                    carry.sentences + passage.sentences,
+                )
             else:
                 merged.append(carry)
             carry = None
@@ -225,6 +233,27 @@ def _merge_tiny(passages: list[Passage], document: Document, max_chars: int) -> 
     if carry is not None:
         merged.append(carry)
     return merged
+
+
+MIN_SENTENCE_CHARS = 40
+
+
+def _sentence_groups(units: list[tuple[int, int, int]]) -> tuple[tuple[int, int], ...]:
+    """Sentence spans of a passage, a fragment shorter than MIN_SENTENCE_CHARS joined to its neighbour."""
+    groups: list[list[int]] = []
+    for start, end, length in units:
+        if groups and (groups[-1][2] < MIN_SENTENCE_CHARS or length < MIN_SENTENCE_CHARS // 2):
+            groups[-1][1] = end
+            groups[-1][2] += length + 1
+        else:
+            groups.append([start, end, length])
+    return tuple((start, end) for start, end, _ in groups)
+
+
+def sentence_texts(document: Document, passage: Passage) -> list[str]:
+    """What is embedded for each sentence of a passage: its display text with the section as context."""
+    prefix = f"{passage.section}: " if passage.section else ""
+    return [prefix + normalise(document.text[start:end]) for start, end in passage.sentences]
 
 
 def split_documents(documents: list[Document], target_chars: int = 450, max_chars: int = 700) -> list[Passage]:

@@ -7,13 +7,40 @@ from functools import cached_property
 
 import numpy as np
 
-from qabot.answer import Answer, Excerpt
+from qabot.abstention import confidence, evidence
+from qabot.answer import Answer, Excerpt, Highlight
 from qabot.errors import UnknownSourceError
+from qabot.lexical import tokenize
+from qabot.passages import normalise
 from qabot.index import LoadedIndex, Reporter, ensure_index
 from qabot.question import clean_question
 from qabot.settings import Settings
 
 CONTEXT_WEIGHT = 0.5  # how much an earlier question steers a follow-up
+HIGHLIGHT_TERM_WEIGHT = 0.3  # in picking the best sentence: share of question terms, next to similarity
+
+
+def fuse(dense: np.ndarray, lexical: np.ndarray, weight: float, method: str) -> np.ndarray:
+    """One score per passage from dense similarities and BM25 scores (both already per passage).
+
+    "minmax" rescales each to [0, 1] between its median and its best passage before mixing, so
+    neither evidence dominates only because its scale is wider; "rrf" mixes reciprocal ranks.
+    """
+    if method == "rrf":
+        ranks_dense = np.empty(len(dense)); ranks_dense[np.argsort(-dense)] = np.arange(1, len(dense) + 1)
+        ranks_lex = np.empty(len(lexical)); ranks_lex[np.argsort(-lexical)] = np.arange(1, len(lexical) + 1)
+        return (weight / (60 + ranks_dense) + (1 - weight) / (60 + ranks_lex)) * 60
+    if method == "minmax":
+        dense = _rescale(dense)
+        lexical = _rescale(lexical)
+    return weight * dense + (1 - weight) * lexical
+
+
+def _rescale(scores: np.ndarray) -> np.ndarray:
+    floor, top = float(np.median(scores)), float(scores.max()) if scores.size else 0.0
+    if top <= floor:
+        return np.zeros_like(scores)
+    return np.clip((scores - floor) / (top - floor), 0.0, 1.0)
 
 
 class Retriever:
@@ -79,17 +106,20 @@ class Retriever:
         question = clean_question(question, self.settings.max_question_chars)
         context = clean_question(context, self.settings.max_question_chars) if context else None
         wanted_source = self.resolve_source(source) if source else None
-        ranked, confidence = self.rank(question, context, wanted_source, mode or self.settings.retrieval_mode)
-        excerpts = [self.excerpt(row, score) for row, score in ranked]
-        abstained = confidence < self.settings.abstain_threshold
-        page = tuple(excerpts[offset : offset + k])
+        ranked, evidence_value, sentence_scores = self.rank(
+            question, context, wanted_source, mode or self.settings.retrieval_mode
+        )
+        excerpts = [self.excerpt(row, score, question, sentence_scores) for row, score in ranked[offset : offset + k]]
+        threshold = self.settings.abstain_below
+        abstained = evidence_value < threshold
+        page = tuple(excerpts)
         return Answer(
             question=question,
             abstained=abstained,
             excerpts=page,
-            confidence=confidence,
+            confidence=confidence(evidence_value, threshold),
             offset=offset,
-            total=len(excerpts),
+            total=len(ranked),
             resolved_question=f"{context} {question}" if context else question,
         )
 
@@ -108,24 +138,26 @@ class Retriever:
             scores = scores + CONTEXT_WEIGHT * self.index.lexical.scores(context)
         return scores
 
-    def rank(self, question: str, context: str | None, source: str | None, mode: str) -> tuple[list[tuple[int, float]], float]:
-        """(passage row, fused score) best first, near-duplicates removed; and the answer confidence."""
+    def rank(
+        self, question: str, context: str | None, source: str | None, mode: str
+    ) -> tuple[list[tuple[int, float]], float, np.ndarray]:
+        """(passage row, fused score) best first, near-duplicates removed; the abstention evidence;
+        and every sentence's similarity to the question (for highlights)."""
         total = len(self.index.passages)
         depth = min(total, max(self.settings.candidates, 1))
+        allowed = np.array([p.source == source for p in self.index.passages]) if source else None
         if source:
-            allowed = np.array([p.source == source for p in self.index.passages])
             depth = total  # a filter may exclude every top candidate: score them all
-        else:
-            allowed = None
         dense = np.zeros(total, dtype=np.float32)
         lexical = np.zeros(total, dtype=np.float32)
         candidates: set[int] = set()
+        query = self.query_vector(question, context)
+        dense, found, sentence_scores = self.dense_scores(query, depth)
+        best_dense = float(dense[allowed].max() if allowed is not None else dense.max()) if total else 0.0
         if mode in ("dense", "hybrid"):
-            scores, rows = self.index.dense.search(self.query_vector(question, context)[None, :], depth)
-            for score, row in zip(scores[0], rows[0]):
-                if row >= 0:
-                    dense[row] = score
-                    candidates.add(int(row))
+            candidates.update(found)
+        else:
+            dense = np.zeros(total, dtype=np.float32)
         if mode in ("bm25", "hybrid"):
             raw = self.lexical_scores(question, context)
             top = float(raw.max()) if raw.size else 0.0
@@ -133,12 +165,37 @@ class Retriever:
                 lexical = raw / top
                 candidates.update(int(r) for r in np.argsort(-raw)[:depth] if raw[r] > 0)
         weight = {"dense": 1.0, "bm25": 0.0}.get(mode, self.settings.dense_weight)
-        fused = weight * dense + (1 - weight) * lexical
+        fused = fuse(dense, lexical, weight, self.settings.fusion) if mode == "hybrid" else weight * dense + (1 - weight) * lexical
         rows = [r for r in candidates if allowed is None or allowed[r]]
         rows.sort(key=lambda r: -fused[r])
         ranked = self._without_near_duplicates(rows, fused)
-        confidence = float(np.clip(fused[ranked[0][0]], 0.0, 1.0)) if ranked else 0.0
-        return ranked, confidence
+        asked = f"{context} {question}" if context else question
+        return ranked, evidence(best_dense, asked, self.index.lexical.vocabulary, self.settings.name_bonus), sentence_scores
+
+    def dense_scores(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, set[int], np.ndarray]:
+        """Per passage: a mix of its own similarity and its best sentence's; the candidate rows; and
+        each sentence's similarity.
+
+        A passage embeds several ideas at once; the one sentence that answers a question is often
+        closer to it than the passage as a whole, so both granularities vote.
+        """
+        index = self.index
+        total = len(index.passages)
+        scores, rows = index.dense.search(query[None, :], depth)
+        candidates = {int(r) for r in rows[0] if r >= 0}
+        sentence_sims = np.asarray(index.sentence_vectors) @ query
+        owners = self._sentence_owner
+        top_sentences = np.argsort(-sentence_sims)[:depth]
+        candidates.update(int(owners[s]) for s in top_sentences)
+        passage_sims = np.asarray(index.vectors) @ query
+        best_sentence = np.maximum.reduceat(sentence_sims, index.sentence_offsets[:-1]) if total else passage_sims
+        weight = self.settings.sentence_weight
+        return (weight * best_sentence + (1 - weight) * passage_sims).astype(np.float32), candidates, sentence_sims
+
+    @cached_property
+    def _sentence_owner(self) -> np.ndarray:
+        offsets = self.index.sentence_offsets
+        return np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
 
     def _without_near_duplicates(self, rows: list[int], scores: np.ndarray, limit: float = 0.7) -> list[tuple[int, float]]:
         """Drop a passage whose words mostly repeat a better-ranked one (so five hits say five things)."""
@@ -150,9 +207,10 @@ class Retriever:
             kept.append((row, float(scores[row])))
         return kept
 
-    def excerpt(self, row: int, score: float) -> Excerpt:
+    def excerpt(self, row: int, score: float, question: str = "", sentence_scores: np.ndarray | None = None) -> Excerpt:
         passage = self.index.passages[row]
         document = self.index.documents[passage.source]
+        highlight = self.best_sentence(row, question, sentence_scores) if sentence_scores is not None else None
         return Excerpt(
             source=passage.source,
             start=passage.start,
@@ -162,5 +220,24 @@ class Retriever:
             title=document.title,
             author=document.author,
             section=passage.section,
+            highlight=Highlight(*highlight) if highlight else None,
             page=document.page_at(passage.start),
+            highlight_text=normalise(document.text[highlight[0] : highlight[1]]) if highlight else None,
         )
+
+    def best_sentence(self, row: int, question: str, sentence_scores: np.ndarray) -> tuple[int, int] | None:
+        """The sentence of passage `row` that best answers `question`: dense similarity plus shared terms."""
+        passage = self.index.passages[row]
+        if len(passage.sentences) < 2:
+            return None
+        first = int(self.index.sentence_offsets[row])
+        terms = set(tokenize(question))
+        document_text = self.index.documents[passage.source].text
+        best, best_score = None, -np.inf
+        for number, (start, end) in enumerate(passage.sentences):
+            words = set(tokenize(document_text[start:end]))
+            overlap = len(terms & words) / len(terms) if terms else 0.0
+            score = float(sentence_scores[first + number]) + HIGHLIGHT_TERM_WEIGHT * overlap
+            if score > best_score:
+                best, best_score = (start, end), score
+        return best

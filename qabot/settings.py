@@ -60,9 +60,20 @@ class Settings(BaseSettings):
         "hybrid", description="Which evidence ranks passages: dense vectors, BM25, or both fused."
     )
     dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Dense share of a hybrid score.")
+    fusion: Literal["convex", "minmax", "rrf"] = Field(
+        "minmax", description="How dense and BM25 scores are mixed in hybrid mode."
+    )
+    sentence_weight: float = Field(
+        0.5, ge=0.0, le=1.0, description="Share of a passage's dense score given to its best sentence."
+    )
     candidates: int = Field(50, ge=5, description="Candidates taken from each retriever before fusion.")
-    abstain_threshold: float = Field(
-        0.0, description="Answers whose confidence is below this are abstentions (0 = never)."
+    # abstention: fitted by leave-one-out over eval/dev.jsonl with all-MiniLM-L6-v2 (see README);
+    # another model or a very different corpus may want a refit with `qabot eval`.
+    abstain_below: float = Field(
+        0.40, description="Abstain when the evidence (best dense score + name bonus) is below this; -1 = never."
+    )
+    name_bonus: float = Field(
+        0.15, ge=0.0, description="Evidence added when the question's proper nouns all occur in the sources."
     )
 
     # evaluation: named configurations are settings overrides that `qabot eval --compare` runs
