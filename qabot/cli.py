@@ -118,7 +118,16 @@ def run_ask(args: argparse.Namespace) -> int:
     clean_question(args.question, settings.max_question_chars)  # fail fast, before loading anything
     retriever = Retriever.open(settings, reporter_for_terminal())
     answer = retriever.ask(args.question, k=settings.k, source=args.source)
-    print(answer_as_json(answer) if args.json else answer_as_text(answer), end="\n" if args.json else "")
+    if args.json:
+        print(answer_as_json(answer))
+    elif sys.stdout.isatty():
+        from rich.console import Console
+
+        from qabot.render import answer_as_rich
+
+        Console().print(answer_as_rich(answer))
+    else:
+        print(answer_as_text(answer), end="")
     return 0
 
 

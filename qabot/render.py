@@ -61,3 +61,26 @@ def answer_as_text(answer: Answer) -> str:
 
 def answer_as_json(answer: Answer) -> str:
     return json.dumps(answer.to_dict(), ensure_ascii=False)
+
+
+def answer_as_rich(answer: Answer):
+    """Rich renderables for a terminal: the best sentence bold, the citation dim under each excerpt."""
+    from rich.console import Group
+    from rich.text import Text
+
+    parts = []
+    if answer.abstained:
+        parts.append(Text(NOT_COVERED, style="bold yellow"))
+        if answer.excerpts:
+            parts.append(Text("Closest passages anyway:", style="yellow"))
+        parts.append(Text(""))
+    for number, excerpt in enumerate(answer.excerpts, answer.offset + 1):
+        line = Text(f"{number}. ")
+        for piece, bold in highlighted_parts(excerpt):
+            line.append(piece, style="bold" if bold else None)
+        parts.append(line)
+        parts.append(Text(f"   — {citation(excerpt)}", style="dim"))
+        parts.append(Text(""))
+    if not answer.excerpts and not answer.abstained:
+        parts.append(Text("No passage matched."))
+    return Group(*parts)
