@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import shutil
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -370,6 +371,7 @@ def build_index(settings: Settings, reporter: Reporter | None = None, force: boo
             np.vstack([item[2] for item in kept]).astype(np.float32) if kept else np.zeros((0, dims), np.float32)
         )
         sentence_offsets = np.concatenate([[0], np.cumsum([len(item[2]) for item in kept])]).astype(np.int64)
+        query_encoder = _ensure_query_encoder(settings, config)
         manifest = {
             "qabot_version": __version__,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -384,6 +386,7 @@ def build_index(settings: Settings, reporter: Reporter | None = None, force: boo
             "passages": len(passages),
             "sentences": int(sentence_offsets[-1]) if len(sentence_offsets) else 0,
             "index_type": "flat",
+            "query_encoder": query_encoder,
         }
         _write_generation(settings.index, manifest, documents, passages, vectors, sentence_vectors, sentence_offsets)
         report.documents, report.passages = len(documents), len(passages)
@@ -438,9 +441,34 @@ def _write_generation(
 
 
 def _remove_old_generations(index_dir: Path, keep: str) -> None:
+    """Drop superseded generations, leftovers of killed builds, and encoders no generation uses."""
+    from qabot.query_encoder import ENCODER_PREFIX
+
+    try:
+        used = json.loads((index_dir / keep / "manifest.json").read_text(encoding="utf-8")).get("query_encoder")
+    except (OSError, ValueError):
+        used = None
     for path in index_dir.iterdir():
-        if path.is_dir() and path.name != keep and (path.name.startswith("gen-") or path.name.startswith(".tmp-")):
+        stale = path.name.startswith(("gen-", ".tmp-")) or (path.name.startswith(ENCODER_PREFIX) and path.name != used)
+        if path.is_dir() and path.name != keep and stale:
             shutil.rmtree(path, ignore_errors=True)
+
+
+def _ensure_query_encoder(settings: Settings, config: dict) -> str | None:
+    """Export the model to ONNX for the query path once per model; None if it cannot be exported."""
+    from qabot.embedder import load_embedder
+    from qabot.query_encoder import encoder_folder, export_query_encoder
+
+    folder = encoder_folder(settings.index, config["model_fingerprint"])
+    if not (folder / "model.onnx").is_file():
+        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            export_query_encoder(load_embedder(settings.model), folder)
+        except Exception as error:  # an exotic model: queries fall back to sentence-transformers
+            print(f"qabot: could not export a fast query encoder ({error}); queries will load sentence-transformers",
+                  file=sys.stderr)
+            return None
+    return folder.name
 
 
 def ensure_index(settings: Settings, reporter: Reporter | None = None) -> LoadedIndex:

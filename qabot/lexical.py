@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -42,10 +43,16 @@ def tokenize(text: str) -> list[str]:
 
 
 class LexicalIndex:
-    """BM25 scores for every passage; built at index time and saved beside the vectors."""
+    """BM25 scores for every passage. Built with bm25s at index time; at query time its saved sparse
+    matrix (one column of precomputed term scores per vocabulary term) is read and summed with
+    numpy alone, so answering never imports bm25s (nor the numba it pulls in)."""
 
-    def __init__(self, model) -> None:
-        self.model = model
+    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, vocabulary: dict[str, int], size: int) -> None:
+        self.data = data
+        self.indices = indices
+        self.indptr = indptr
+        self.vocabulary = vocabulary
+        self.size = size
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
@@ -53,29 +60,36 @@ class LexicalIndex:
 
         model = bm25s.BM25()
         model.index([tokenize(t) or [""] for t in texts], show_progress=False)
-        return cls(model)
+        scores = model.scores
+        columns = len(scores["indptr"]) - 1
+        vocabulary = {term: i for term, i in model.vocab_dict.items() if term and i < columns}  # no "" column
+        return cls(scores["data"], scores["indices"], scores["indptr"], vocabulary, int(scores["num_docs"]))
 
     def save(self, folder: Path) -> None:
-        self.model.save(str(folder))
+        folder.mkdir(parents=True, exist_ok=True)
+        np.save(folder / "data.npy", self.data)
+        np.save(folder / "indices.npy", self.indices)
+        np.save(folder / "indptr.npy", self.indptr)
+        (folder / "vocabulary.json").write_text(
+            json.dumps({"size": self.size, "terms": self.vocabulary}, ensure_ascii=False), encoding="utf-8"
+        )
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
-        import bm25s
-
-        return cls(bm25s.BM25.load(str(folder)))
+        meta = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
+        indptr = np.load(folder / "indptr.npy")
+        if meta["terms"] and max(meta["terms"].values()) + 1 >= len(indptr):
+            raise ValueError("BM25 vocabulary and matrix disagree")
+        return cls(
+            np.load(folder / "data.npy", mmap_mode="r"), np.load(folder / "indices.npy", mmap_mode="r"),
+            indptr, meta["terms"], int(meta["size"]),
+        )
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for `query` (zeros when no query word is indexed)."""
-        tokens = [t for t in tokenize(query) if t in self.model.vocab_dict]
-        if not tokens:
+        ids = [self.vocabulary[t] for t in tokenize(query) if t in self.vocabulary]
+        if not ids:
             return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self.model.get_scores(tokens), dtype=np.float32)
-
-    @property
-    def vocabulary(self):
-        """The indexed terms (a mapping term → id): what the sources mention at all."""
-        return self.model.vocab_dict
-
-    @property
-    def size(self) -> int:
-        return int(self.model.scores["num_docs"])
+        rows = np.concatenate([self.indices[self.indptr[i] : self.indptr[i + 1]] for i in ids])
+        weights = np.concatenate([self.data[self.indptr[i] : self.indptr[i + 1]] for i in ids])
+        return np.bincount(rows, weights=weights, minlength=self.size).astype(np.float32)

@@ -58,9 +58,10 @@ class Retriever:
 
     @cached_property
     def encoder(self):
-        from qabot.embedder import load_embedder
+        """The query encoder: ONNX when the index has one (no torch import), else sentence-transformers."""
+        from qabot.query_encoder import load_query_encoder
 
-        return load_embedder(self.settings.model)
+        return load_query_encoder(self.index.folder.parent, self.index.manifest, self.settings.model)
 
     # ------------------------------------------------------------------ public API
 
@@ -168,7 +169,7 @@ class Retriever:
         fused = fuse(dense, lexical, weight, self.settings.fusion) if mode == "hybrid" else weight * dense + (1 - weight) * lexical
         rows = [r for r in candidates if allowed is None or allowed[r]]
         rows.sort(key=lambda r: -fused[r])
-        ranked = self._without_near_duplicates(rows, fused)
+        ranked = self._without_near_duplicates(rows[: max(self.settings.candidates, 10)], fused)
         asked = f"{context} {question}" if context else question
         return ranked, evidence(best_dense, asked, self.index.lexical.vocabulary, self.settings.name_bonus), sentence_scores
 

@@ -1,0 +1,118 @@
+"""Question → vector without torch: the embedding model exported to ONNX at index time.
+
+`import sentence_transformers` alone costs ~7 s on small machines; onnxruntime + tokenizers load
+in a fraction of that. The exported graph includes mean pooling and L2 normalisation, and is
+checked against sentence-transformers when it is written, so both give the same vectors.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import uuid
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+ENCODER_PREFIX = "encoder-"
+PARITY_TEXTS = (
+    "What did the alliance decide to do?",
+    "Peacekeepers arrived within days to guard airports and power stations.",
+    "A much longer sentence that goes on " * 30,
+)
+
+
+def encoder_folder(index_dir: Path, fingerprint: str) -> Path:
+    return index_dir / f"{ENCODER_PREFIX}{fingerprint}"
+
+
+def export_query_encoder(embedder, folder: Path) -> None:
+    """Write model.onnx + tokenizer.json + encoder.json into `folder` atomically (tmp folder + rename)."""
+    import torch
+
+    tokenizer_file = embedder.path / "tokenizer.json"
+    if not tokenizer_file.is_file():
+        raise ValueError(f"{embedder.path} has no tokenizer.json")
+    transformer = embedder.model[0].auto_model
+
+    class Pooled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.transformer = transformer
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            hidden = self.transformer(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+    staging = folder.parent / f".tmp-{uuid.uuid4().hex[:12]}"
+    staging.mkdir(parents=True)
+    try:
+        sample = embedder.model.tokenizer(["a b", "c"], padding=True, return_tensors="pt")
+        names = ["input_ids", "attention_mask", "token_type_ids"]
+        axes = {name: {0: "batch", 1: "tokens"} for name in names} | {"embedding": {0: "batch"}}
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                Pooled().eval(), tuple(sample[n] for n in names), str(staging / "model.onnx"),
+                input_names=names, output_names=["embedding"], dynamic_axes=axes, opset_version=17, dynamo=False,
+            )
+        shutil.copy(tokenizer_file, staging / "tokenizer.json")
+        (staging / "encoder.json").write_text(
+            json.dumps({"model": embedder.name, "dims": embedder.dims, "max_tokens": embedder.max_tokens}), encoding="utf-8"
+        )
+        onnx_encoder = OnnxQueryEncoder(staging)
+        reference = embedder.encode(list(PARITY_TEXTS))
+        for text, expected in zip(PARITY_TEXTS, reference):
+            if float(onnx_encoder.encode_query(text) @ expected) < 0.9999:
+                raise ValueError("the exported model does not reproduce sentence-transformers' vectors")
+        staging.rename(folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+class OnnxQueryEncoder:
+    """onnxruntime + tokenizers: the same vectors as sentence-transformers for one text at a time."""
+
+    def __init__(self, folder: Path) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        config = json.loads((folder / "encoder.json").read_text(encoding="utf-8"))
+        self.dims = int(config["dims"])
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(int(config["max_tokens"]))
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 2
+        options.log_severity_level = 3
+        self.session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+
+    def encode_query(self, text: str) -> np.ndarray:
+        encoding = self.tokenizer.encode(text)
+        feeds = {
+            "input_ids": np.array([encoding.ids], dtype=np.int64),
+            "attention_mask": np.array([encoding.attention_mask], dtype=np.int64),
+            "token_type_ids": np.array([encoding.type_ids], dtype=np.int64),
+        }
+        vector = self.session.run(None, feeds)[0][0].astype(np.float32)
+        return vector / max(float(np.linalg.norm(vector)), 1e-12)
+
+
+def load_query_encoder(index_dir: Path, manifest: dict, model_name: str):
+    """The ONNX encoder named in the manifest; sentence-transformers (slow to start) if it is unusable."""
+    name = manifest.get("query_encoder")
+    if name:
+        try:
+            return OnnxQueryEncoder(index_dir / name)
+        except Exception as error:  # missing or damaged files: answer anyway, just slower
+            print(f"qabot: fast query encoder unusable ({type(error).__name__}); using sentence-transformers", file=sys.stderr)
+    from qabot.embedder import load_embedder
+
+    return load_embedder(model_name)

@@ -1,0 +1,47 @@
+"""The fast query path: ONNX vectors equal sentence-transformers', and answering never imports torch."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from qabot.query_encoder import OnnxQueryEncoder, load_query_encoder
+
+
+def test_onnx_vectors_match_sentence_transformers_on_every_seed_passage(retriever, embedder):
+    encoder = retriever.encoder
+    assert isinstance(encoder, OnnxQueryEncoder)
+    texts = [p.embed_text for p in retriever.index.passages]
+    reference = embedder.encode(texts)
+    onnx_vectors = np.vstack([encoder.encode_query(t) for t in texts])
+    cosines = np.sum(reference * onnx_vectors, axis=1)
+    assert len(texts) > 200 and cosines.min() > 0.9999
+
+
+def test_onnx_and_sentence_transformers_rank_the_same_passages(retriever, embedder):
+    questions = [json.loads(l)["question"] for l in open(os.path.join(os.path.dirname(__file__), "..", "eval", "dev.jsonl"))]
+    for question in questions:
+        onnx_top = retriever.index.dense.search(retriever.encoder.encode_query(question)[None, :], 10)[1][0]
+        st_top = retriever.index.dense.search(embedder.encode_query(question)[None, :], 10)[1][0]
+        assert list(onnx_top) == list(st_top)
+
+
+def test_damaged_encoder_falls_back_to_sentence_transformers(tmp_path, retriever, capsys):
+    manifest = dict(retriever.index.manifest, query_encoder="encoder-missing")
+    encoder = load_query_encoder(tmp_path, manifest, "all-MiniLM-L6-v2")
+    assert not isinstance(encoder, OnnxQueryEncoder)
+    assert "using sentence-transformers" in capsys.readouterr().err
+
+
+def test_answering_does_not_import_torch(seed_settings):
+    probe = (
+        "import sys; from qabot.cli import main; code = main(['ask', 'Why did Kazakhstan call in the CSTO?', '--json']);"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in {'torch', 'sentence_transformers', 'transformers', 'bm25s', 'numba'});"
+        "print('HEAVY', heavy); sys.exit(code)"
+    )
+    env = {**os.environ, "QABOT_SOURCES": str(seed_settings.sources), "QABOT_INDEX": str(seed_settings.index)}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "HEAVY []" in done.stdout
