@@ -66,6 +66,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_location_flags(evaluate)
     evaluate.set_defaults(handler=run_eval)
 
+    bench = commands.add_parser(
+        "bench", help="measure speed: cold and warm asks, build throughput, search at scale",
+        description="Print one table: cold `qabot ask` wall time, warm ask p50/p99, index build throughput "
+        "against raw model.encode, and for each synthetic size the index type, build time, memory, "
+        "bytes on disk, search p50/p99, recall@10 against exact search and BM25 timings.",
+    )
+    bench.add_argument("--sizes", default="10000,100000,1000000", metavar="N,N,...",
+                       help="synthetic corpus sizes (default 10000,100000,1000000; '' for none)")
+    bench.add_argument("--json", action="store_true", help="print JSON")
+    _add_location_flags(bench)
+    bench.set_defaults(handler=run_bench)
+
     config = commands.add_parser(
         "config", help="show the effective settings (secrets masked)",
         description="Print the settings after defaults, config/qabot.toml, .env, QABOT_* variables and flags.",
@@ -177,6 +189,24 @@ def _with_progress(run, retriever, questions, k, name):
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task(f"{name}: questions", total=len(questions))
         return run(retriever, questions, k, lambda: progress.advance(task))
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    from qabot import benchmark
+    from qabot.errors import SettingsError
+
+    try:
+        sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
+    except ValueError:
+        raise SettingsError(f"--sizes takes whole numbers separated by commas, not '{args.sizes}'") from None
+    if any(size < 1 for size in sizes):
+        raise SettingsError("--sizes must be positive")
+    results = benchmark.run(settings_from(args), sizes)
+    if args.json:
+        print(json.dumps(results))
+    else:
+        benchmark.print_table(results)
+    return 0
 
 
 def run_config(args: argparse.Namespace) -> int:

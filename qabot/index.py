@@ -26,6 +26,7 @@ from qabot import __version__
 from qabot.errors import IndexCorruptError, IndexMissingError, SourcesError
 from qabot.passages import Passage, split_document
 from qabot.settings import Settings
+from qabot.vector_index import configure_loaded
 from qabot.sources import (
     Document,
     Section,
@@ -76,6 +77,8 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    embed_seconds: float = 0.0  # time spent in the model, for throughput figures
+    embedded_texts: int = 0  # passages and sentences embedded
     rebuilt: bool = True  # False when the index was already fresh and nothing was written
 
 
@@ -102,6 +105,12 @@ class LoadedIndex:
     lexical: object  # qabot.lexical.LexicalIndex
     sentence_vectors: np.ndarray  # one row per sentence of every passage, in passage order
     sentence_offsets: np.ndarray  # passage i owns sentence rows sentence_offsets[i]:sentence_offsets[i+1]
+    sentence_index: object | None = None  # FAISS over sentence vectors, written only for large corpora
+
+    @property
+    def approximate(self) -> bool:
+        """True when search is approximate (HNSW): retrieval then scores candidates only."""
+        return self.manifest.get("vector_index", {}).get("type", "flat") != "flat"
 
 
 def index_config(settings: Settings) -> dict:
@@ -174,6 +183,11 @@ def load_index(index_dir: Path) -> LoadedIndex:
         sentence_vectors = np.load(folder / "sentence_vectors.npy", mmap_mode="r")
         sentence_offsets = np.load(folder / "sentence_offsets.npy")
         dense = faiss.read_index(str(folder / "dense.faiss"))
+        configure_loaded(dense, manifest.get("vector_index", {}))
+        sentence_index = None
+        if (folder / "sentences.faiss").is_file():
+            sentence_index = faiss.read_index(str(folder / "sentences.faiss"))
+            configure_loaded(sentence_index, manifest.get("sentence_index", {}))
         lexical = LexicalIndex.load(folder / "bm25")
     except Exception as error:  # truncated or foreign files surface as many exception types
         raise IndexCorruptError(f"the index in {index_dir} is corrupt: {type(error).__name__}: {error}") from None
@@ -181,7 +195,8 @@ def load_index(index_dir: Path) -> LoadedIndex:
     if len(counts) != 1 or sentence_offsets[-1] != sentence_vectors.shape[0]:
         raise IndexCorruptError(f"the index in {index_dir} is corrupt: its parts disagree on the passage count")
     return LoadedIndex(
-        folder, manifest, {d.source: d for d in documents}, passages, vectors, dense, lexical, sentence_vectors, sentence_offsets
+        folder, manifest, {d.source: d for d in documents}, passages, vectors, dense, lexical, sentence_vectors,
+        sentence_offsets, sentence_index,
     )
 
 
@@ -354,7 +369,10 @@ def build_index(settings: Settings, reporter: Reporter | None = None, force: boo
                     texts.append(text)
                     owners.append((i, number))
             reporter.start(len(texts))
+            embed_started = time.perf_counter()
             fresh = embedder.encode(texts, settings.embed_batch_size, reporter.advance)
+            report.embed_seconds = time.perf_counter() - embed_started
+            report.embedded_texts = len(texts)
             reporter.finish()
             for i in to_embed:
                 kept[i][2] = np.zeros((len(kept[i][0].sentences), dims), np.float32)
@@ -388,7 +406,7 @@ def build_index(settings: Settings, reporter: Reporter | None = None, force: boo
             "index_type": "flat",
             "query_encoder": query_encoder,
         }
-        _write_generation(settings.index, manifest, documents, passages, vectors, sentence_vectors, sentence_offsets)
+        _write_generation(settings, manifest, documents, passages, vectors, sentence_vectors, sentence_offsets)
         report.documents, report.passages = len(documents), len(passages)
         report.skipped = report.skipped
         report.seconds = time.perf_counter() - started
@@ -396,7 +414,7 @@ def build_index(settings: Settings, reporter: Reporter | None = None, force: boo
 
 
 def _write_generation(
-    index_dir: Path,
+    settings: Settings,
     manifest: dict,
     documents: list[Document],
     passages: list[Passage],
@@ -408,7 +426,9 @@ def _write_generation(
     import faiss
 
     from qabot.lexical import LexicalIndex
+    from qabot.vector_index import build_vector_index
 
+    index_dir = settings.index
     index_dir.mkdir(parents=True, exist_ok=True)
     staging = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
     staging.mkdir()
@@ -418,9 +438,12 @@ def _write_generation(
         np.save(staging / "vectors.npy", vectors)
         np.save(staging / "sentence_vectors.npy", sentence_vectors)
         np.save(staging / "sentence_offsets.npy", sentence_offsets)
-        dense = faiss.IndexFlatIP(vectors.shape[1])
-        dense.add(vectors)
+        dense, manifest["vector_index"] = build_vector_index(vectors, settings)
+        manifest["index_type"] = manifest["vector_index"]["type"]
         faiss.write_index(dense, str(staging / "dense.faiss"))
+        if manifest["index_type"] != "flat":  # large corpora: sentences get an index of their own too
+            sentences, manifest["sentence_index"] = build_vector_index(sentence_vectors, settings)
+            faiss.write_index(sentences, str(staging / "sentences.faiss"))
         LexicalIndex.build([p.embed_text for p in passages]).save(staging / "bm25")
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         for path in staging.rglob("*"):

@@ -20,7 +20,7 @@ CONTEXT_WEIGHT = 0.5  # how much an earlier question steers a follow-up
 HIGHLIGHT_TERM_WEIGHT = 0.3  # in picking the best sentence: share of question terms, next to similarity
 
 
-def fuse(dense: np.ndarray, lexical: np.ndarray, weight: float, method: str) -> np.ndarray:
+def fuse(dense: np.ndarray, lexical: np.ndarray, weight: float, method: str, floors: tuple[float, float] | None = None) -> np.ndarray:
     """One score per passage from dense similarities and BM25 scores (both already per passage).
 
     "minmax" rescales each to [0, 1] between its median and its best passage before mixing, so
@@ -31,13 +31,15 @@ def fuse(dense: np.ndarray, lexical: np.ndarray, weight: float, method: str) -> 
         ranks_lex = np.empty(len(lexical)); ranks_lex[np.argsort(-lexical)] = np.arange(1, len(lexical) + 1)
         return (weight / (60 + ranks_dense) + (1 - weight) / (60 + ranks_lex)) * 60
     if method == "minmax":
-        dense = _rescale(dense)
-        lexical = _rescale(lexical)
+        dense = _rescale(dense, floors[0] if floors else None)
+        lexical = _rescale(lexical, floors[1] if floors else None)
     return weight * dense + (1 - weight) * lexical
 
 
-def _rescale(scores: np.ndarray) -> np.ndarray:
-    floor, top = float(np.median(scores)), float(scores.max()) if scores.size else 0.0
+def _rescale(scores: np.ndarray, floor: float | None = None) -> np.ndarray:
+    """Map the median (or a given typical score) to 0 and the best score to 1."""
+    floor = float(np.median(scores)) if floor is None else floor
+    top = float(scores.max()) if scores.size else 0.0
     if top <= floor:
         return np.zeros_like(scores)
     return np.clip((scores - floor) / (top - floor), 0.0, 1.0)
@@ -107,10 +109,8 @@ class Retriever:
         question = clean_question(question, self.settings.max_question_chars)
         context = clean_question(context, self.settings.max_question_chars) if context else None
         wanted_source = self.resolve_source(source) if source else None
-        ranked, evidence_value, sentence_scores = self.rank(
-            question, context, wanted_source, mode or self.settings.retrieval_mode
-        )
-        excerpts = [self.excerpt(row, score, question, sentence_scores) for row, score in ranked[offset : offset + k]]
+        ranked, evidence_value, query = self.rank(question, context, wanted_source, mode or self.settings.retrieval_mode)
+        excerpts = [self.excerpt(row, score, question, query) for row, score in ranked[offset : offset + k]]
         threshold = self.settings.abstain_below
         abstained = evidence_value < threshold
         page = tuple(excerpts)
@@ -139,64 +139,106 @@ class Retriever:
             scores = scores + CONTEXT_WEIGHT * self.index.lexical.scores(context)
         return scores
 
-    def rank(
-        self, question: str, context: str | None, source: str | None, mode: str
-    ) -> tuple[list[tuple[int, float]], float, np.ndarray]:
+    def rank(self, question: str, context: str | None, source: str | None, mode: str) -> tuple[list[tuple[int, float]], float, np.ndarray]:
         """(passage row, fused score) best first, near-duplicates removed; the abstention evidence;
-        and every sentence's similarity to the question (for highlights)."""
+        and the query vector (for highlights)."""
         total = len(self.index.passages)
         depth = min(total, max(self.settings.candidates, 1))
-        allowed = np.array([p.source == source for p in self.index.passages]) if source else None
+        allowed = None
         if source:
-            depth = total  # a filter may exclude every top candidate: score them all
-        dense = np.zeros(total, dtype=np.float32)
-        lexical = np.zeros(total, dtype=np.float32)
-        candidates: set[int] = set()
+            allowed = self._source_ids == self._source_numbers[source]
+            depth = total if not self.index.approximate else min(total, depth * 20)
         query = self.query_vector(question, context)
-        dense, found, sentence_scores = self.dense_scores(query, depth)
-        best_dense = float(dense[allowed].max() if allowed is not None else dense.max()) if total else 0.0
-        if mode in ("dense", "hybrid"):
-            candidates.update(found)
-        else:
-            dense = np.zeros(total, dtype=np.float32)
+        dense, candidates = self.dense_scores(query, depth)
+        best_dense = float(dense[list(candidates)].max()) if candidates else 0.0
+        if allowed is not None:
+            kept = [r for r in candidates if allowed[r]]
+            best_dense = float(dense[kept].max()) if kept else 0.0
+        lexical = np.zeros(total, dtype=np.float32)
         if mode in ("bm25", "hybrid"):
             raw = self.lexical_scores(question, context)
             top = float(raw.max()) if raw.size else 0.0
             if top > 0:
                 lexical = raw / top
-                candidates.update(int(r) for r in np.argsort(-raw)[:depth] if raw[r] > 0)
+                best = np.argpartition(-raw, depth - 1)[:depth] if depth < total else np.arange(total)
+                lexical_candidates = {int(r) for r in best if raw[r] > 0}
+                if mode == "bm25":
+                    candidates = lexical_candidates
+                else:
+                    candidates |= lexical_candidates
+            elif mode == "bm25":
+                candidates = set()
         weight = {"dense": 1.0, "bm25": 0.0}.get(mode, self.settings.dense_weight)
-        fused = fuse(dense, lexical, weight, self.settings.fusion) if mode == "hybrid" else weight * dense + (1 - weight) * lexical
+        if mode == "hybrid":
+            sample = self._floor_sample
+            fused = fuse(dense, lexical, weight, self.settings.fusion, self._floors(query, lexical, sample))
+        else:
+            fused = dense if mode == "dense" else lexical
         rows = [r for r in candidates if allowed is None or allowed[r]]
         rows.sort(key=lambda r: -fused[r])
         ranked = self._without_near_duplicates(rows[: max(self.settings.candidates, 10)], fused)
         asked = f"{context} {question}" if context else question
-        return ranked, evidence(best_dense, asked, self.index.lexical.vocabulary, self.settings.name_bonus), sentence_scores
+        return ranked, evidence(best_dense, asked, self.index.lexical.vocabulary, self.settings.name_bonus), query
 
-    def dense_scores(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, set[int], np.ndarray]:
-        """Per passage: a mix of its own similarity and its best sentence's; the candidate rows; and
-        each sentence's similarity.
+    def dense_scores(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, set[int]]:
+        """Per passage: a mix of its own similarity and its best sentence's; and the candidate rows.
 
         A passage embeds several ideas at once; the one sentence that answers a question is often
-        closer to it than the passage as a whole, so both granularities vote.
+        closer to it than the passage as a whole, so both granularities vote. Exact over every
+        passage for a flat index; over the candidates of both HNSW indexes for a large one.
         """
         index = self.index
         total = len(index.passages)
-        scores, rows = index.dense.search(query[None, :], depth)
-        candidates = {int(r) for r in rows[0] if r >= 0}
-        sentence_sims = np.asarray(index.sentence_vectors) @ query
-        owners = self._sentence_owner
-        top_sentences = np.argsort(-sentence_sims)[:depth]
-        candidates.update(int(owners[s]) for s in top_sentences)
-        passage_sims = np.asarray(index.vectors) @ query
-        best_sentence = np.maximum.reduceat(sentence_sims, index.sentence_offsets[:-1]) if total else passage_sims
         weight = self.settings.sentence_weight
-        return (weight * best_sentence + (1 - weight) * passage_sims).astype(np.float32), candidates, sentence_sims
+        _, rows = index.dense.search(query[None, :], depth)
+        candidates = {int(r) for r in rows[0] if r >= 0}
+        owners = self._sentence_owner
+        if not index.approximate:
+            sentence_sims = np.asarray(index.sentence_vectors) @ query
+            best = np.argpartition(-sentence_sims, depth - 1)[:depth] if depth < len(sentence_sims) else np.arange(len(sentence_sims))
+            candidates.update(int(owners[s]) for s in best)
+            passage_sims = np.asarray(index.vectors) @ query
+            best_sentence = np.maximum.reduceat(sentence_sims, index.sentence_offsets[:-1]) if total else passage_sims
+            return (weight * best_sentence + (1 - weight) * passage_sims).astype(np.float32), candidates
+        _, sentence_rows = index.sentence_index.search(query[None, :], depth * 3)
+        candidates.update(int(owners[s]) for s in sentence_rows[0] if s >= 0)
+        scores = np.zeros(total, dtype=np.float32)
+        for row in candidates:
+            scores[row] = self._dense_score(row, query, weight)
+        return scores, candidates
+
+    def _dense_score(self, row: int, query: np.ndarray, weight: float) -> float:
+        offsets = self.index.sentence_offsets
+        sentences = np.asarray(self.index.sentence_vectors[offsets[row] : offsets[row + 1]]) @ query
+        return float(weight * sentences.max() + (1 - weight) * (np.asarray(self.index.vectors[row]) @ query))
+
+    def _floors(self, query: np.ndarray, lexical: np.ndarray, sample: np.ndarray | None) -> tuple[float, float] | None:
+        """Typical (median) dense and BM25 scores, from a fixed sample of passages on large indexes."""
+        if sample is None:
+            return None
+        weight = self.settings.sentence_weight
+        dense = [self._dense_score(int(row), query, weight) for row in sample]
+        return float(np.median(dense)), float(np.median(lexical[sample]))
+
+    @cached_property
+    def _floor_sample(self) -> np.ndarray | None:
+        if not self.index.approximate:
+            return None
+        return np.linspace(0, len(self.index.passages) - 1, num=min(500, len(self.index.passages))).astype(np.int64)
 
     @cached_property
     def _sentence_owner(self) -> np.ndarray:
         offsets = self.index.sentence_offsets
         return np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+
+    @cached_property
+    def _source_numbers(self) -> dict[str, int]:
+        return {source: number for number, source in enumerate(self.index.documents)}
+
+    @cached_property
+    def _source_ids(self) -> np.ndarray:
+        numbers = self._source_numbers
+        return np.array([numbers[p.source] for p in self.index.passages], dtype=np.int32)
 
     def _without_near_duplicates(self, rows: list[int], scores: np.ndarray, limit: float = 0.7) -> list[tuple[int, float]]:
         """Drop a passage whose words mostly repeat a better-ranked one (so five hits say five things)."""
@@ -208,10 +250,10 @@ class Retriever:
             kept.append((row, float(scores[row])))
         return kept
 
-    def excerpt(self, row: int, score: float, question: str = "", sentence_scores: np.ndarray | None = None) -> Excerpt:
+    def excerpt(self, row: int, score: float, question: str = "", query: np.ndarray | None = None) -> Excerpt:
         passage = self.index.passages[row]
         document = self.index.documents[passage.source]
-        highlight = self.best_sentence(row, question, sentence_scores) if sentence_scores is not None else None
+        highlight = self.best_sentence(row, question, query) if query is not None else None
         return Excerpt(
             source=passage.source,
             start=passage.start,
@@ -226,19 +268,20 @@ class Retriever:
             highlight_text=normalise(document.text[highlight[0] : highlight[1]]) if highlight else None,
         )
 
-    def best_sentence(self, row: int, question: str, sentence_scores: np.ndarray) -> tuple[int, int] | None:
+    def best_sentence(self, row: int, question: str, query: np.ndarray) -> tuple[int, int] | None:
         """The sentence of passage `row` that best answers `question`: dense similarity plus shared terms."""
         passage = self.index.passages[row]
         if len(passage.sentences) < 2:
             return None
         first = int(self.index.sentence_offsets[row])
+        similarities = np.asarray(self.index.sentence_vectors[first : first + len(passage.sentences)]) @ query
         terms = set(tokenize(question))
         document_text = self.index.documents[passage.source].text
         best, best_score = None, -np.inf
         for number, (start, end) in enumerate(passage.sentences):
             words = set(tokenize(document_text[start:end]))
             overlap = len(terms & words) / len(terms) if terms else 0.0
-            score = float(sentence_scores[first + number]) + HIGHLIGHT_TERM_WEIGHT * overlap
+            score = float(similarities[number]) + HIGHLIGHT_TERM_WEIGHT * overlap
             if score > best_score:
                 best, best_score = (start, end), score
         return best

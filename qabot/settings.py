@@ -76,6 +76,15 @@ class Settings(BaseSettings):
         0.15, ge=0.0, description="Evidence added when the question's proper nouns all occur in the sources."
     )
 
+    # speed and scale: which FAISS index a build writes (recorded in the manifest)
+    index_type: Literal["auto", "flat", "hnsw"] = Field(
+        "auto", description="auto = exact flat search below hnsw_threshold vectors, HNSW from there on."
+    )
+    hnsw_threshold: int = Field(50_000, ge=1, description="Vectors from which `auto` builds HNSW.")
+    hnsw_m: int = Field(16, ge=4, description="HNSW graph degree.")
+    hnsw_ef_construction: int = Field(40, ge=8, description="HNSW build-time search depth.")
+    hnsw_ef_search: int = Field(64, ge=8, description="HNSW query-time search depth (recall vs speed).")
+
     # evaluation: named configurations are settings overrides that `qabot eval --compare` runs
     configurations: dict[str, dict[str, Any]] = Field(
         default_factory=lambda: {
