@@ -66,6 +66,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_location_flags(evaluate)
     evaluate.set_defaults(handler=run_eval)
 
+    repl = commands.add_parser(
+        "repl", help="chat with the sources in the terminal (also: qabot with no arguments)",
+        description="Ask questions one after another: answers are cited excerpts; Enter or :more pages on; "
+        "short follow-ups ('and Belarus?', 'why?') are read with the previous question; :help lists the "
+        "commands. Reading from a pipe, it answers one line at a time in plain text (or JSON lines).",
+    )
+    repl.add_argument("--k", type=int, metavar="N", help="excerpts per answer (default 3)")
+    repl.add_argument("--source", metavar="NAME", help="start with this document as the only source")
+    repl.add_argument("--json", action="store_true", help="with a pipe: print JSON lines")
+    _add_location_flags(repl)
+    repl.set_defaults(handler=run_repl)
+
     bench = commands.add_parser(
         "bench", help="measure speed: cold and warm asks, build throughput, search at scale",
         description="Print one table: cold `qabot ask` wall time, warm ask p50/p99, index build throughput "
@@ -191,6 +203,13 @@ def _with_progress(run, retriever, questions, k, name):
         return run(retriever, questions, k, lambda: progress.advance(task))
 
 
+def run_repl(args: argparse.Namespace) -> int:
+    from qabot.repl import run_repl as repl
+
+    settings = settings_from(args, repl_k=getattr(args, "k", None))
+    return repl(settings, settings.repl_k, getattr(args, "source", None), getattr(args, "json", False))
+
+
 def run_bench(args: argparse.Namespace) -> int:
     from qabot import benchmark
     from qabot.errors import SettingsError
@@ -224,9 +243,8 @@ def run_config(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
+    if args.command is None:  # plain `qabot`: the REPL
+        args = parser.parse_args(["repl"])
     try:
         return args.handler(args)
     except QabotError as error:

@@ -84,3 +84,86 @@ def answer_as_rich(answer: Answer):
     if not answer.excerpts and not answer.abstained:
         parts.append(Text("No passage matched."))
     return Group(*parts)
+
+
+NEAREST_HINT = "Type :nearest to see the closest passages anyway."
+
+
+def reply_as_text(reply) -> str:
+    """Plain text for a conversation reply (pipes, logs, scripts): no colour, no markup."""
+    from qabot import conversation as c
+
+    if isinstance(reply, c.AnswerReply):
+        lines = []
+        if reply.follows_up:
+            lines.append(f"(read as a follow-up to: {reply.follows_up})")
+        answer = reply.answer
+        if answer.abstained and not reply.nearest:
+            lines += [NOT_COVERED, NEAREST_HINT]
+            return "\n".join(lines) + "\n"
+        if reply.nearest:
+            lines.append("Closest passages (the sources may not answer this):")
+        shown = Answer(answer.question, False, answer.excerpts, answer.confidence, answer.offset, answer.total)
+        lines.append(answer_as_text(shown).rstrip())
+        if reply.more_hint:
+            lines.append("(more: Enter or :more)")
+        return "\n".join(lines) + "\n"
+    if isinstance(reply, c.ContextReply):
+        return (
+            f"{reply.number}. …{reply.before} [{reply.excerpt.text}] {reply.after}…\n"
+            f"   — {citation(reply.excerpt)}\n"
+        )
+    if isinstance(reply, c.SourcesReply):
+        lines = []
+        for source in reply.sources:
+            mark = "*" if source["source"] == reply.active else " "
+            who = f" — {source['author']}" if source["author"] else ""
+            lines.append(f"{mark} {source['source']}: {source['title'] or '(untitled)'}{who} ({source['passages']} passages)")
+        return "\n".join(lines) + "\n"
+    if isinstance(reply, c.HelpReply):
+        width = max(len(name) for name in reply.commands)
+        return "Ask a question in your own words, or:\n" + "\n".join(
+            f"  {name:<{width}}  {text}" for name, text in reply.commands.items()
+        ) + "\n"
+    if isinstance(reply, c.MessageReply):
+        return ("error: " if reply.error else "") + reply.text + "\n"
+    return ""
+
+
+def reply_as_rich(reply):
+    """Rich renderables for a terminal: best sentence bold, citations dim, errors red."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    from qabot import conversation as c
+
+    if isinstance(reply, c.AnswerReply):
+        parts = []
+        if reply.follows_up:
+            parts.append(Text(f"(read as a follow-up to: {reply.follows_up})", style="italic dim"))
+        answer = reply.answer
+        if answer.abstained and not reply.nearest:
+            return Group(*parts, Text(NOT_COVERED, style="bold yellow"), Text(NEAREST_HINT, style="yellow"))
+        if reply.nearest:
+            parts.append(Text("Closest passages (the sources may not answer this):", style="yellow"))
+        parts.append(answer_as_rich(Answer(answer.question, False, answer.excerpts, answer.confidence, answer.offset, answer.total)))
+        if reply.more_hint:
+            parts.append(Text("(more: Enter or :more)", style="dim"))
+        return Group(*parts)
+    if isinstance(reply, c.ContextReply):
+        text = Text(f"{reply.number}. …{reply.before} ")
+        text.append(reply.excerpt.text, style="bold")
+        text.append(f" {reply.after}…")
+        return Group(text, Text(f"   — {citation(reply.excerpt)}", style="dim"))
+    if isinstance(reply, c.SourcesReply):
+        table = Table(show_header=True)
+        for column in ("", "source", "title", "author", "passages"):
+            table.add_column(column)
+        for source in reply.sources:
+            table.add_row("*" if source["source"] == reply.active else "", source["source"], source["title"] or "",
+                          source["author"] or "", str(source["passages"]))
+        return table
+    if isinstance(reply, c.MessageReply):
+        return Text(reply.text, style="red" if reply.error else "cyan")
+    return Text(reply_as_text(reply).rstrip())

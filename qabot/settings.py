@@ -95,6 +95,13 @@ class Settings(BaseSettings):
         description="Named retrieval configurations for `qabot eval --compare` (name → overrides).",
     )
 
+    # REPL / conversation
+    repl_k: int = Field(3, ge=1, le=50, description="Excerpts per answer in the REPL (and per page).")
+    state_dir: Path = Field(
+        default_factory=lambda: Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "qabot",
+        description="Where the REPL keeps its history.",
+    )
+
     discord_token: SecretStr | None = Field(None, description="Discord bot token (env or .env only).")
 
     @field_validator("model")

@@ -1,0 +1,76 @@
+"""The REPL as people use it: through a pipe (scripts) and a pseudo-terminal (a person)."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pexpect
+import pytest
+
+
+@pytest.fixture
+def repl_env(seed_settings, retriever, tmp_path):  # `retriever`: the index is built before the subprocess
+    return {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", "QABOT_SOURCES": str(seed_settings.sources), "QABOT_INDEX": str(seed_settings.index),
+            "QABOT_STATE_DIR": str(tmp_path / "state"), "NO_COLOR": "1"}
+
+
+def test_piped_session_answers_pages_follows_up_filters_and_abstains(repl_env):
+    lines = [
+        "What did Lukashenko warn Uzbekistan about?",
+        ":more",
+        "and how did Tolipov react?",
+        ":source 002",
+        "What did Moscow do?",
+        ":all",
+        "How do I make a sourdough starter at home?",
+        ":nearest",
+        ":bogus",
+        "\x1b[31m\x07",
+    ]
+    done = subprocess.run([sys.executable, "-m", "qabot", "repl"], input="\n".join(lines) + "\n", capture_output=True,
+                          text=True, env=repl_env, timeout=300)
+    out = done.stdout
+    assert done.returncode == 0, done.stderr
+    assert "\x1b[" not in out and "qabot>" not in out  # no colour codes, no prompt
+    assert "1. " in out and "4. " in out  # first answer, then :more continues the numbering
+    assert ".txt [" in out  # citations with character ranges
+    assert "(read as a follow-up to: What did Lukashenko warn Uzbekistan about?)" in out
+    assert "Quoting only 002_3cb0feacf9f23aea.txt" in out
+    assert "don't seem to cover this" in out and "Closest passages" in out
+    assert "Unknown command" in out
+    assert "Traceback" not in out + done.stderr
+
+
+def test_piped_json_lines(repl_env):
+    done = subprocess.run([sys.executable, "-m", "qabot", "repl", "--json", "--k", "2"],
+                          input="Why did Kazakhstan call in the CSTO?\n:help\n", capture_output=True, text=True,
+                          env=repl_env, timeout=300)
+    first, second = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(first["excerpts"]) == 2 and first["abstained"] is False
+    assert "message" in second
+
+
+def test_terminal_session_with_history_and_ctrl_d(repl_env, tmp_path):
+    child = pexpect.spawn(sys.executable, ["-m", "qabot"], env=repl_env, encoding="utf-8", timeout=120,
+                          dimensions=(50, 160))
+    try:
+        child.expect("qabot>")
+        child.sendline("Who led the interim Kyrgyz authorities in 2010?")
+        child.expect(r"\.txt \[\d+:\d+\]")
+        child.expect("qabot>")
+        child.sendline(":more")
+        child.expect(r"4\. ")
+        child.expect("qabot>")
+        child.sendline("Which company manufactures the iPhone?")
+        child.expect("cover this")
+        child.expect("qabot>")
+        child.sendintr()  # Ctrl-C drops the line, the session goes on
+        child.expect("qabot>")
+        child.sendeof()  # Ctrl-D leaves
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    history = (tmp_path / "state" / "history").read_text(encoding="utf-8")
+    assert "Who led the interim Kyrgyz authorities" in history
