@@ -18,13 +18,13 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
 from qabot import __version__
 from qabot.errors import IndexCorruptError, IndexMissingError, SourcesError
 from qabot.passages import Passage, split_document
+from qabot.progress import Reporter, SilentReporter
 from qabot.settings import Settings
 from qabot.vector_index import configure_loaded
 from qabot.sources import (
@@ -40,29 +40,6 @@ from qabot.sources import (
 FORMAT_VERSION = 2
 SPLITTER_VERSION = 3  # bump whenever passages.py cuts differently: old indexes become stale
 POINTER = "CURRENT"
-
-
-class Reporter(Protocol):
-    """Where a build says what it does: messages, and progress over passages to embed."""
-
-    def message(self, text: str) -> None: ...
-    def start(self, total: int) -> None: ...
-    def advance(self, count: int) -> None: ...
-    def finish(self) -> None: ...
-
-
-class SilentReporter:
-    def message(self, text: str) -> None:
-        pass
-
-    def start(self, total: int) -> None:
-        pass
-
-    def advance(self, count: int) -> None:
-        pass
-
-    def finish(self) -> None:
-        pass
 
 
 @dataclass

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import sys
+from typing import Protocol
 
 
-class PlainReporter:
-    """Messages on stderr, no progress bar (for pipes, CI and logs)."""
+class Reporter(Protocol):
+    """Where a build says what it does: messages, and progress over the texts it embeds."""
+
+    def message(self, text: str) -> None: ...
+    def start(self, total: int) -> None: ...
+    def advance(self, count: int) -> None: ...
+    def finish(self) -> None: ...
+
+
+class SilentReporter:
+    """Says nothing: for library use and tests."""
 
     def message(self, text: str) -> None:
-        print(f"qabot: {text}", file=sys.stderr, flush=True)
+        pass
 
     def start(self, total: int) -> None:
         pass
@@ -19,6 +29,13 @@ class PlainReporter:
 
     def finish(self) -> None:
         pass
+
+
+class PlainReporter(SilentReporter):
+    """Messages on stderr, no progress bar (for pipes, CI and logs)."""
+
+    def message(self, text: str) -> None:
+        print(f"qabot: {text}", file=sys.stderr, flush=True)
 
 
 class BarReporter(PlainReporter):

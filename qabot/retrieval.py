@@ -12,7 +12,8 @@ from qabot.answer import Answer, Excerpt, Highlight
 from qabot.errors import UnknownSourceError
 from qabot.lexical import tokenize
 from qabot.passages import normalise
-from qabot.index import LoadedIndex, Reporter, ensure_index
+from qabot.index import LoadedIndex, ensure_index
+from qabot.progress import Reporter
 from qabot.question import clean_question
 from qabot.settings import Settings
 

@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     hnsw_threshold: int = Field(50_000, ge=1, description="Vectors from which `auto` builds HNSW.")
     hnsw_m: int = Field(16, ge=4, description="HNSW graph degree.")
     hnsw_ef_construction: int = Field(40, ge=8, description="HNSW build-time search depth.")
-    hnsw_ef_search: int = Field(64, ge=8, description="HNSW query-time search depth (recall vs speed).")
+    hnsw_ef_search: int = Field(192, ge=8, description="HNSW query-time search depth (recall vs speed).")
 
     # evaluation: named configurations are settings overrides that `qabot eval --compare` runs
     configurations: dict[str, dict[str, Any]] = Field(
