@@ -7,7 +7,7 @@ from functools import cached_property
 
 import numpy as np
 
-from qabot.abstention import confidence, evidence
+from qabot.abstention import confidence, evidence, proper_nouns
 from qabot.answer import Answer, Excerpt, Highlight
 from qabot.errors import UnknownSourceError
 from qabot.lexical import tokenize
@@ -175,11 +175,51 @@ class Retriever:
             fused = fuse(dense, lexical, weight, self.settings.fusion, self._floors(query, lexical, sample))
         else:
             fused = dense if mode == "dense" else lexical
+        fused = self._boost_named_voices(fused, f"{context} {question}" if context else question)
         rows = [r for r in candidates if allowed is None or allowed[r]]
         rows.sort(key=lambda r: -fused[r])
         ranked = self._without_near_duplicates(rows[: max(self.settings.candidates, 10)], fused)
         asked = f"{context} {question}" if context else question
         return ranked, evidence(best_dense, asked, self.index.lexical.vocabulary, self.settings.name_bonus), query
+
+    def _boost_named_voices(self, scores: np.ndarray, question: str) -> np.ndarray:
+        """Passages written or spoken by someone the question names ("according to Lukyanov") rank higher:
+        a question that names a voice asks for that voice's words."""
+        bonus = self.settings.voice_bonus
+        names = {t for word in proper_nouns(question) for t in tokenize(word)}
+        if not bonus or not names:
+            return scores
+        voices = self._voice_terms
+        matching = [number for number, terms in enumerate(voices) if terms & names]
+        if not matching:
+            return scores
+        boosted = scores.copy()
+        for number in matching:
+            boosted[self._voice_ids == number] += bonus
+        return boosted
+
+    @cached_property
+    def _voice_terms(self) -> list[set[str]]:
+        """Name terms of each distinct (author, section) pair, in `_voice_ids` numbering."""
+        return [set(tokenize(" ".join(part for part in voice if part))) for voice in self._voices]
+
+    def _voice_of(self, passage) -> tuple[str | None, str | None]:
+        """Who speaks in a passage: the document's author, and the Q&A speaker if its section is one."""
+        document = self.index.documents[passage.source]
+        speakers = {s.label for s in document.sections if s.kind == "speaker"}
+        return document.author, passage.section if passage.section in speakers else None
+
+    @cached_property
+    def _voices(self) -> list[tuple[str | None, str | None]]:
+        seen: dict[tuple[str | None, str | None], int] = {}
+        for passage in self.index.passages:
+            seen.setdefault(self._voice_of(passage), len(seen))
+        return list(seen)
+
+    @cached_property
+    def _voice_ids(self) -> np.ndarray:
+        numbers = {voice: number for number, voice in enumerate(self._voices)}
+        return np.array([numbers[self._voice_of(p)] for p in self.index.passages], dtype=np.int32)
 
     def dense_scores(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, set[int]]:
         """Per passage: a mix of its own similarity and its best sentence's; and the candidate rows.

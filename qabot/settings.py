@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     sentence_weight: float = Field(
         0.5, ge=0.0, le=1.0, description="Share of a passage's dense score given to its best sentence."
     )
+    voice_bonus: float = Field(
+        0.2, ge=0.0, description="Added to passages whose author or speaker the question names."
+    )
     candidates: int = Field(50, ge=5, description="Candidates taken from each retriever before fusion.")
     # abstention: fitted by leave-one-out over eval/dev.jsonl with all-MiniLM-L6-v2 (see README);
     # another model or a very different corpus may want a refit with `qabot eval`.

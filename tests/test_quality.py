@@ -55,3 +55,14 @@ def test_abstention_can_be_switched_off(retriever):
 
     never = Retriever(retriever.index, retriever.settings.model_copy(update={"abstain_below": -1.0}))
     assert not never.ask("What is the boiling point of water on Everest?").abstained
+
+
+def test_a_question_naming_a_speaker_quotes_that_speaker_first(retriever):
+    answer = retriever.ask("What does Salimov think about the regional consequences?", k=3)
+    assert answer.excerpts[0].section == "Farrukh Salimov"
+
+
+def test_section_headings_are_not_voices(retriever):
+    # "CSTO" appears in section headings; naming it must not boost those sections as if a person spoke
+    boosted = retriever._boost_named_voices(__import__("numpy").zeros(len(retriever.index.passages)), "What did the CSTO do?")
+    assert not boosted.any()
