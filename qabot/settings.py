@@ -21,6 +21,11 @@ from pydantic_settings import (
 from qabot.errors import SettingsError
 
 DEFAULT_CONFIG_FILE = Path("config/qabot.toml")
+BUILTIN_CONFIGURATIONS = {
+    "default": {},
+    "dense": {"retrieval_mode": "dense"},
+    "bm25": {"retrieval_mode": "bm25"},
+}
 
 
 def config_file_path() -> Path:
@@ -90,11 +95,7 @@ class Settings(BaseSettings):
 
     # evaluation: named configurations are settings overrides that `qabot eval --compare` runs
     configurations: dict[str, dict[str, Any]] = Field(
-        default_factory=lambda: {
-            "default": {},
-            "dense": {"retrieval_mode": "dense"},
-            "bm25": {"retrieval_mode": "bm25"},
-        },
+        default_factory=lambda: dict(BUILTIN_CONFIGURATIONS),
         description="Named retrieval configurations for `qabot eval --compare` (name → overrides).",
     )
 
@@ -106,6 +107,12 @@ class Settings(BaseSettings):
     )
 
     discord_token: SecretStr | None = Field(None, description="Discord bot token (env or .env only).")
+
+    @field_validator("configurations")
+    @classmethod
+    def _keep_builtin_configurations(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """A user's configurations come on top of the built-in ones (and may redefine them)."""
+        return {**BUILTIN_CONFIGURATIONS, **value}
 
     @field_validator("model")
     @classmethod

@@ -62,3 +62,10 @@ def test_invalid_settings_are_a_clear_error(layered, content):
     config.write_text(content)
     with pytest.raises(SettingsError):
         load_settings()
+
+
+def test_user_configurations_come_on_top_of_the_builtin_ones(layered):
+    _, config = layered
+    config.write_text('[configurations]\nwide = {dense_weight = 0.7}\n')
+    names = set(load_settings().configurations)
+    assert {"default", "dense", "bm25", "wide"} <= names
