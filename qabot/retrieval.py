@@ -50,6 +50,9 @@ class Retriever:
     """Answers questions from one loaded index. Build with `Retriever.open(settings)`."""
 
     def __init__(self, index: LoadedIndex, settings: Settings) -> None:
+        import faiss
+
+        faiss.omp_set_num_threads(1)  # one query at a time: threads only add contention on a busy machine
         self.index = index
         self.settings = settings
         self._fingerprints = [set(re.findall(r"\w+", p.text.lower())) for p in index.passages]
