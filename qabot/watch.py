@@ -7,6 +7,7 @@ complete index. One line is printed per rebuild; errors are printed and watching
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -67,9 +68,14 @@ def watch_index(
         except QabotError as error:
             say(f"{time.strftime('%H:%M:%S')} not re-indexed: {error}")
 
-    rebuild()
-    say(f"watching {settings.sources} for changes (Ctrl-C to stop)")
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)  # `kill` stops the watch as cleanly as Ctrl-C
     try:
+        rebuild()
+        say(f"watching {settings.sources} for changes (Ctrl-C to stop)")
         for _changes in watch(
             settings.sources,
             watch_filter=_relevant(settings.sources, settings.index),
