@@ -199,3 +199,33 @@ def test_questions_are_answered_from_each_format_with_exact_citations(formats_re
     assert getattr(top, field) == value
     document = formats_retriever.index.documents[source]
     assert top.text == normalise(document.text[top.start:top.end])
+
+
+def test_show_prints_the_stored_text_a_citation_points_at(formats_retriever, capsys):
+    from qabot.cli import main
+
+    top = formats_retriever.ask("What disease hit the pear trees?", k=1).excerpts[0]
+    settings = formats_retriever.settings
+    where = ["--sources", str(settings.sources), "--index", str(settings.index)]
+    assert main(["show", "report", str(top.start), str(top.end), "--json", *where]) == 0
+    import json
+
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["source"], shown["text"], shown["page"]) == ("report.pdf", top.text, 3)
+    assert main(["show", "lighthouses.html", "0", "30", "--raw", "--context", "5", *where]) == 0
+    out = capsys.readouterr().out
+    assert "»Lighthouses of the North Coast«" in out and "p." not in out and "§ Lighthouses" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["show", "nothing-like-this", "0", "5"], "no indexed source matches"),
+    (["show", "tides.txt", "10", "5"], "not a range"),
+    (["show", "tides.txt", "0", "100000"], "not a range"),
+])
+def test_show_rejects_unknown_sources_and_bad_offsets(formats_retriever, capsys, argv, message):
+    from qabot.cli import main
+
+    settings = formats_retriever.settings
+    assert main([*argv, "--sources", str(settings.sources), "--index", str(settings.index)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
