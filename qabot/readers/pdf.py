@@ -28,7 +28,6 @@ def _pdf_date(value) -> str | None:
 
 def read_pdf(path: Path) -> ExtractedText:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(path)
@@ -41,9 +40,7 @@ def read_pdf(path: Path) -> ExtractedText:
         info = reader.metadata or {}
     except ValueError:
         raise
-    except (PdfReadError, OSError, KeyError, TypeError, AttributeError) as error:
-        raise ValueError(f"unreadable PDF ({type(error).__name__}: {error})") from None
-    except Exception as error:  # pypdf raises many kinds on damaged files
+    except Exception as error:  # pypdf raises many kinds on damaged files (PdfReadError, KeyError, …)
         raise ValueError(f"unreadable PDF ({type(error).__name__}: {error})") from None
     starts: list[int] = []
     parts: list[str] = []
