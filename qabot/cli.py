@@ -16,6 +16,10 @@ def _add_location_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sources", type=Path, metavar="DIR", help="folder of source documents (default: seeds)")
     parser.add_argument("--index", type=Path, metavar="DIR", help="folder of the built index (default: embeddings)")
     parser.add_argument("--model", metavar="NAME_OR_DIR", help="embedding model: bundled name or local folder")
+    parser.add_argument(
+        "--collection", metavar="NAME",
+        help="a collection named in the settings ([collections.NAME] sources/index) instead of --sources/--index",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_location_flags(index)
     index.add_argument("--force", action="store_true", help="rebuild everything, reusing nothing")
     index.add_argument("--json", action="store_true", help="print the build report as JSON")
+    index.add_argument(
+        "--watch", action="store_true",
+        help="keep running: re-index (incrementally) after each change to the sources, one line per rebuild; Ctrl-C stops",
+    )
     index.set_defaults(handler=run_index)
 
     ask = commands.add_parser(
@@ -90,6 +98,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_location_flags(bench)
     bench.set_defaults(handler=run_bench)
 
+    show = commands.add_parser(
+        "show", help="print the indexed text a citation points at",
+        description="Print the text of SOURCE between character offsets START and END, as stored in the "
+        "index (for html/pdf the extracted text; for txt/md the file itself), with its citation. "
+        "Use it to check any quote qabot gives.",
+    )
+    show.add_argument("source", metavar="SOURCE", help="the cited source (path, file name or unambiguous prefix)")
+    show.add_argument("start", type=int, metavar="START", help="first character offset (from the citation)")
+    show.add_argument("end", type=int, metavar="END", help="offset just after the last character")
+    show.add_argument("--context", type=int, default=0, metavar="N", help="also show N characters either side")
+    show.add_argument("--raw", action="store_true", help="print the text exactly as stored, not display-normalised")
+    show.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_location_flags(show)
+    show.set_defaults(handler=run_show)
+
     config = commands.add_parser(
         "config", help="show the effective settings (secrets masked)",
         description="Print the settings after defaults, config/qabot.toml, .env, QABOT_* variables and flags.",
@@ -104,6 +127,7 @@ def settings_from(args: argparse.Namespace, **extra):
     from qabot.settings import load_settings
 
     return load_settings(
+        collection=getattr(args, "collection", None),
         sources=getattr(args, "sources", None),
         index=getattr(args, "index", None),
         model=getattr(args, "model", None),
@@ -117,6 +141,11 @@ def run_index(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     reporter = reporter_for_terminal()
+    if args.watch:
+        from qabot.watch import watch_index
+
+        watch_index(settings, lambda line: print(line, flush=True), reporter)
+        return 0
     report = build_index(settings, reporter, force=args.force)
     if args.json:
         print(json.dumps(report.__dict__, default=str))
@@ -225,6 +254,14 @@ def run_bench(args: argparse.Namespace) -> int:
         print(json.dumps(results))
     else:
         benchmark.print_table(results)
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from qabot.show import show_span, span_as_text
+
+    span = show_span(settings_from(args), args.source, args.start, args.end, args.context)
+    print(json.dumps(span.to_dict(), ensure_ascii=False) if args.json else span_as_text(span, raw=args.raw), end="\n" if args.json else "")
     return 0
 
 

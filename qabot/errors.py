@@ -35,3 +35,7 @@ class ModelError(QabotError):
 
 class SettingsError(QabotError):
     """A settings file or value is invalid."""
+
+
+class BadOffsetsError(QabotError):
+    """A `qabot show` range is not inside the document (or ends before it starts)."""

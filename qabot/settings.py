@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -31,6 +31,13 @@ BUILTIN_CONFIGURATIONS = {
 def config_file_path() -> Path:
     """The TOML settings file: `QABOT_CONFIG` names another one."""
     return Path(os.environ.get("QABOT_CONFIG") or DEFAULT_CONFIG_FILE)
+
+
+class Collection(BaseModel):
+    """A named pair of folders: the documents and the index built from them."""
+
+    sources: Path
+    index: Path
 
 
 class Settings(BaseSettings):
@@ -106,6 +113,15 @@ class Settings(BaseSettings):
         description="Where the REPL keeps its history.",
     )
 
+    # sources and collections
+    collections: dict[str, Collection] = Field(
+        default_factory=dict,
+        description="Named sources/index pairs, e.g. [collections.notes] sources = 'notes', index = 'notes-index'.",
+    )
+    watch_debounce_ms: int = Field(
+        1000, ge=50, description="`qabot index --watch` waits this long after the last change before rebuilding."
+    )
+
     discord_token: SecretStr | None = Field(None, description="Discord bot token (env or .env only).")
 
     @field_validator("configurations")
@@ -133,6 +149,14 @@ class Settings(BaseSettings):
         toml_settings = TomlConfigSettingsSource(settings_cls, toml_file=config_file_path())
         return (init_settings, env_settings, dotenv_settings, toml_settings)
 
+    def for_collection(self, name: str) -> Settings:
+        """These settings pointed at the named collection's sources and index folders."""
+        collection = self.collections.get(name)
+        if collection is None:
+            known = ", ".join(sorted(self.collections)) or "none are configured"
+            raise SettingsError(f"unknown collection '{name}' (known collections: {known})")
+        return self.model_copy(update={"sources": collection.sources, "index": collection.index})
+
     def masked(self) -> dict[str, Any]:
         """The effective settings as plain data, secrets shown as '**********'."""
         data = self.model_dump(mode="json")
@@ -142,11 +166,18 @@ class Settings(BaseSettings):
         return data
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Build the settings; `overrides` are command-line values (None means 'not given')."""
+def load_settings(collection: str | None = None, **overrides: Any) -> Settings:
+    """Build the settings; `overrides` are command-line values (None means 'not given').
+
+    `collection` names one of `collections`; its folders replace `sources` and `index`, so it
+    cannot be combined with explicit `sources`/`index` values.
+    """
     given = {key: value for key, value in overrides.items() if value is not None}
+    if collection is not None and ({"sources", "index"} & set(given)):
+        raise SettingsError("give either a collection or --sources/--index folders, not both")
     try:
-        return Settings(**given)
+        settings = Settings(**given)
+        return settings.for_collection(collection) if collection is not None else settings
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in error.errors()

@@ -1,13 +1,15 @@
 """Reading a folder of source files into `Document`s: text, metadata and section marks.
 
 Offsets everywhere in qabot are character offsets into `Document.text`; for plain-text formats
-that is the file exactly as read with UTF-8 (no newline translation), so a citation can be
-checked with `open(path, encoding="utf-8", newline="").read()[start:end]`.
+(txt, md) that is the file exactly as read with UTF-8 (no newline translation), so a citation can be
+checked with `open(path, encoding="utf-8", newline="").read()[start:end]`. For html and pdf it is
+the extracted text, which the index stores and `qabot show` prints. Readers live in `qabot.readers`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import re
 import tomllib
 from collections.abc import Callable, Iterable
@@ -17,7 +19,7 @@ from pathlib import Path
 from qabot.errors import SourcesError
 
 MANIFEST_NAME = "sources.toml"
-TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
+TEXT_SUFFIXES = {".txt", ".text"}
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,24 @@ def read_text_file(path: Path) -> ExtractedText:
     return ExtractedText(text=text, title=guess_title(text), author=guess_author(text), sections=sections)
 
 
-READERS: dict[str, Reader] = {suffix: read_text_file for suffix in TEXT_SUFFIXES}
+def _deferred(module: str, name: str) -> Reader:
+    """A reader imported on first use, so the heavy parsers load only when such a file is read."""
+
+    def reader(path: Path) -> ExtractedText:
+        return getattr(importlib.import_module(module), name)(path)
+
+    reader.__name__ = name
+    return reader
+
+
+READERS: dict[str, Reader] = {
+    **{suffix: read_text_file for suffix in TEXT_SUFFIXES},
+    ".md": _deferred("qabot.readers.markdown", "read_markdown"),
+    ".markdown": _deferred("qabot.readers.markdown", "read_markdown"),
+    ".html": _deferred("qabot.readers.html", "read_html"),
+    ".htm": _deferred("qabot.readers.html", "read_html"),
+    ".pdf": _deferred("qabot.readers.pdf", "read_pdf"),
+}
 
 
 _MD_HEADING = re.compile(r"^[ \t]{0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$", re.M)

@@ -53,3 +53,26 @@ def test_unusable_sources_folder_is_a_clear_error(tmp_path, setup):
         (folder / "x.txt").write_bytes(b"\x00\x00")
     with pytest.raises(SourcesError):
         read_sources(folder)
+
+
+def test_named_collection_resolves_to_its_folders(tmp_path, monkeypatch):
+    from qabot.errors import SettingsError
+    from qabot.settings import load_settings
+
+    config = tmp_path / "qabot.toml"
+    config.write_text('[collections.notes]\nsources = "my-notes"\nindex = "my-notes-index"\n\n'
+                      '[collections.reports]\nsources = "r"\nindex = "r-index"\n', encoding="utf-8")
+    monkeypatch.setenv("QABOT_CONFIG", str(config))
+    settings = load_settings(collection="notes")
+    assert (settings.sources, settings.index) == (Path("my-notes"), Path("my-notes-index"))
+    with pytest.raises(SettingsError, match="known collections: notes, reports"):
+        load_settings(collection="nope")
+    with pytest.raises(SettingsError, match="not both"):
+        load_settings(collection="notes", sources=Path("x"))
+
+
+def test_unknown_collection_is_a_short_cli_error(capsys):
+    from qabot.cli import main
+
+    assert main(["ask", "anything", "--collection", "nope"]) == 2
+    assert "unknown collection 'nope'" in capsys.readouterr().err

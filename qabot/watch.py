@@ -1,0 +1,88 @@
+"""`qabot index --watch`: keep the index in step with the sources folder while it is edited.
+
+Each burst of changes (debounced) triggers one incremental build, which embeds only the changed
+files and swaps the new generation in atomically, so `qabot ask` in another shell always reads a
+complete index. One line is printed per rebuild; errors are printed and watching goes on.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from qabot.errors import QabotError
+from qabot.index import BuildReport, Reporter, build_index
+from qabot.settings import Settings
+
+
+def report_line(report: BuildReport) -> str:
+    """One line that says what a rebuild did."""
+    clock = time.strftime("%H:%M:%S")
+    if not report.rebuilt:
+        return f"{clock} up to date: {report.documents} documents, {report.passages} passages"
+    what = []
+    if report.changed:
+        what.append(f"{len(report.changed)} new/changed ({', '.join(report.changed[:3])}{', …' if len(report.changed) > 3 else ''})")
+    if report.removed:
+        what.append(f"{len(report.removed)} removed ({', '.join(report.removed[:3])}{', …' if len(report.removed) > 3 else ''})")
+    if report.skipped:
+        what.append(f"{len(report.skipped)} skipped")
+    return (
+        f"{clock} re-indexed: {'; '.join(what) or 'metadata changed'} → {report.documents} documents, "
+        f"{report.passages} passages ({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f} s"
+    )
+
+
+def _relevant(sources: Path, index: Path) -> Callable[[object, str], bool]:
+    """Ignore hidden files and anything inside the index folder (it may live under the sources)."""
+    sources, index = sources.resolve(), index.resolve()
+
+    def accept(change: object, path: str) -> bool:
+        target = Path(path).resolve()
+        if target == index or index in target.parents:
+            return False
+        try:
+            relative = target.relative_to(sources)
+        except ValueError:
+            return True
+        return not any(part.startswith(".") for part in relative.parts)
+
+    return accept
+
+
+def watch_index(
+    settings: Settings,
+    say: Callable[[str], None],
+    reporter: Reporter | None = None,
+    stop: threading.Event | None = None,
+) -> None:
+    """Build once, then rebuild after every debounced burst of changes until Ctrl-C or `stop`."""
+    from watchfiles import watch
+
+    def rebuild() -> None:
+        try:
+            say(report_line(build_index(settings, reporter)))
+        except QabotError as error:
+            say(f"{time.strftime('%H:%M:%S')} not re-indexed: {error}")
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)  # `kill` stops the watch as cleanly as Ctrl-C
+    try:
+        rebuild()
+        say(f"watching {settings.sources} for changes (Ctrl-C to stop)")
+        for _changes in watch(
+            settings.sources,
+            watch_filter=_relevant(settings.sources, settings.index),
+            debounce=settings.watch_debounce_ms,
+            stop_event=stop,
+        ):
+            rebuild()
+    except KeyboardInterrupt:
+        pass
+    say("stopped watching")

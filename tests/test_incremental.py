@@ -1,0 +1,135 @@
+"""Incremental re-index: only changed files are embedded, deleted ones vanish, a killed build harms nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from qabot.index import build_index, load_index
+from qabot.passages import split_document
+from qabot.settings import Settings
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SMALL = ["001_447d33c9b4f716e3.txt", "003_9fe59096e311f443.txt"]
+
+
+def small_folder(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    for name in SMALL:
+        shutil.copy(SEEDS / name, folder / name)
+    (folder / "note.md").write_text(
+        "# Field note\n\nThe river flooded the lower village twice in one spring.\n", encoding="utf-8"
+    )
+    return folder
+
+
+def passages_of(settings: Settings, source: str) -> list:
+    return [p for p in load_index(settings.index).passages if p.source == source]
+
+
+def test_editing_one_file_embeds_only_that_files_passages(tmp_path, embedder):
+    settings = Settings(sources=small_folder(tmp_path / "src"), index=tmp_path / "index")
+    first = build_index(settings)
+    assert first.embedded == first.passages
+    note = settings.sources / "note.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\nA new dam was built upstream in the following year.\n",
+                    encoding="utf-8")
+    second = build_index(settings)
+    index = load_index(settings.index)
+    expected = split_document(index.documents["note.md"], settings.passage_target_chars, settings.passage_max_chars)
+    assert second.changed == ["note.md"]
+    assert second.embedded == len(expected) == len(passages_of(settings, "note.md"))
+    assert second.reused == second.passages - second.embedded
+    assert "dam was built" in index.documents["note.md"].text
+    assert build_index(settings).rebuilt is False
+
+
+def test_deleting_a_file_removes_its_passages(tmp_path, embedder):
+    settings = Settings(sources=small_folder(tmp_path / "src"), index=tmp_path / "index")
+    build_index(settings)
+    gone = SMALL[0]
+    assert passages_of(settings, gone)
+    (settings.sources / gone).unlink()
+    report = build_index(settings)
+    assert report.removed == [gone] and report.embedded == 0
+    index = load_index(settings.index)
+    assert gone not in index.documents
+    assert passages_of(settings, gone) == []
+    assert index.vectors.shape[0] == len(index.passages) == index.dense.ntotal
+
+
+def test_kill_9_during_indexing_leaves_a_usable_index(tmp_path, embedder):
+    settings = Settings(sources=small_folder(tmp_path / "src"), index=tmp_path / "index")
+    build_index(settings)
+    old_generation = (settings.index / "CURRENT").read_text().strip()
+    for copy in range(6):  # enough new text that embedding takes a while
+        for path in SEEDS.glob("*.txt"):
+            (settings.sources / f"copy{copy}_{path.name}").write_text(
+                path.read_text(encoding="utf-8") + f"\nCopy {copy}.\n", encoding="utf-8")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "QABOT_EMBED_BATCH_SIZE": "8"}
+    process = subprocess.Popen([sys.executable, "-m", "qabot", "index", "--sources", str(settings.sources),
+                                "--index", str(settings.index)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        started = time.monotonic()
+        while process.poll() is None and time.monotonic() - started < 10:  # into the build: loading, embedding
+            time.sleep(0.2)
+        assert process.poll() is None, "the build finished before it could be killed; make the folder bigger"
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert (settings.index / "CURRENT").read_text().strip() == old_generation
+    asked = subprocess.run([sys.executable, "-m", "qabot", "ask", "When did the river flood the village?", "--json",
+                            "--sources", str(settings.sources), "--index", str(settings.index), "--k", "1"],
+                           env={**os.environ, "HF_HUB_OFFLINE": "1"}, capture_output=True, text=True, timeout=600)
+    assert asked.returncode == 0, asked.stderr
+    assert '"source"' in asked.stdout
+    index = load_index(settings.index)
+    assert index.vectors.shape[0] == len(index.passages) == index.dense.ntotal
+    assert not list(settings.index.glob(".tmp-*"))
+
+
+def test_watch_reindexes_after_an_edit_and_stops_cleanly(tmp_path, embedder):
+    settings = Settings(sources=small_folder(tmp_path / "src"), index=tmp_path / "index")
+    build_index(settings)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "QABOT_WATCH_DEBOUNCE_MS": "200"}
+    process = subprocess.Popen([sys.executable, "-m", "qabot", "index", "--watch", "--sources", str(settings.sources),
+                                "--index", str(settings.index)], env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True)
+    reader.start()
+
+    def wait_for(text: str, seconds: float = 300) -> str:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and process.poll() is None:
+            for line in lines:
+                if text in line:
+                    return line
+            time.sleep(0.2)
+        raise AssertionError(f"no line with {text!r}; got {lines}")
+
+    try:
+        wait_for("watching")
+        note = settings.sources / "note.md"
+        note.write_text(note.read_text(encoding="utf-8") + "\nThe mill was rebuilt in stone.\n", encoding="utf-8")
+        line = wait_for("re-indexed")
+        assert "note.md" in line and "embedded" in line
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+        reader.join(timeout=10)
+        assert any("stopped watching" in line for line in lines)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "mill was rebuilt" in load_index(settings.index).documents["note.md"].text
