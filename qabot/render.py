@@ -10,12 +10,11 @@ NOT_COVERED = "The sources don't seem to cover this."
 
 
 def citation(excerpt: Excerpt) -> str:
-    """One line that lets a reader find the quote: who, where in the document, which characters."""
-    parts = []
-    if excerpt.title:
-        parts.append(excerpt.title)
-    if excerpt.author:
-        parts.append(excerpt.author)
+    """One line that lets a reader find the quote: who, where in the document, which characters.
+
+    Works for anything cited (an Excerpt, a `qabot show` span): a `date` is shown when it has one.
+    """
+    parts = [part for part in (excerpt.title, excerpt.author, getattr(excerpt, "date", None)) if part]
     if excerpt.section:
         parts.append(f"§ {excerpt.section}")
     if excerpt.page:

@@ -73,16 +73,6 @@ def show_span(settings: Settings, source: str, start: int, end: int, context: in
     )
 
 
-def citation_line(span: CitedSpan) -> str:
-    parts = [p for p in (span.title, span.author, span.date) if p]
-    if span.section:
-        parts.append(f"§ {span.section}")
-    if span.page:
-        parts.append(f"p. {span.page}")
-    parts.append(f"{span.source} [{span.start}:{span.end}]")
-    return " · ".join(parts)
-
-
 def span_as_text(span: CitedSpan, raw: bool = False) -> str:
     """The quote (with any context around it, the quote itself marked »…«), then its citation."""
     from qabot.passages import normalise
@@ -91,7 +81,9 @@ def span_as_text(span: CitedSpan, raw: bool = False) -> str:
     body = tidy(span.raw)
     if span.before or span.after:
         body = f"…{tidy(span.before)} »{body}« {tidy(span.after)}…"
-    lines = [body, f"   — {citation_line(span)}"]
+    from qabot.render import citation
+
+    lines = [body, f"   — {citation(span)}"]
     if span.changed_since_indexing:
         lines.append("   (the file has changed or gone since it was indexed: this is the indexed text)")
     return "\n".join(lines) + "\n"
