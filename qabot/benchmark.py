@@ -107,7 +107,7 @@ def scale_run(count: int, settings, dims: int = 384, seed: int = 0) -> dict:
     """Build the index `auto` would choose for `count` vectors; time searches; recall@10 vs exact."""
     import faiss
 
-    from qabot.vector_index import build_vector_index
+    from qabot.vector_index import build_vector_index, search
 
     rng = np.random.default_rng(seed)
     projection = rng.standard_normal((32, dims)).astype(np.float32)
@@ -125,7 +125,7 @@ def scale_run(count: int, settings, dims: int = 384, seed: int = 0) -> dict:
     times, found = [], []
     for query in queries:
         started = time.perf_counter()
-        _, rows = index.search(query[None, :], 10)
+        _, rows = search(index, query[None, :], 10)
         times.append((time.perf_counter() - started) * 1000)
         found.append(rows[0])
     if params["type"] == "flat":

@@ -16,6 +16,7 @@ from qabot.index import LoadedIndex, ensure_index
 from qabot.progress import Reporter
 from qabot.question import clean_question
 from qabot.settings import Settings
+from qabot.vector_index import search
 
 CONTEXT_WEIGHT = 0.5  # how much an earlier question steers a follow-up
 HIGHLIGHT_TERM_WEIGHT = 0.3  # in picking the best sentence: share of question terms, next to similarity
@@ -50,9 +51,6 @@ class Retriever:
     """Answers questions from one loaded index. Build with `Retriever.open(settings)`."""
 
     def __init__(self, index: LoadedIndex, settings: Settings) -> None:
-        import faiss
-
-        faiss.omp_set_num_threads(1)  # one query at a time: threads only add contention on a busy machine
         self.index = index
         self.settings = settings
         self._fingerprints = [set(re.findall(r"\w+", p.text.lower())) for p in index.passages]
@@ -234,7 +232,7 @@ class Retriever:
         index = self.index
         total = len(index.passages)
         weight = self.settings.sentence_weight
-        _, rows = index.dense.search(query[None, :], depth)
+        _, rows = search(index.dense, query[None, :], depth)
         candidates = {int(r) for r in rows[0] if r >= 0}
         owners = self._sentence_owner
         if not index.approximate:
@@ -244,7 +242,7 @@ class Retriever:
             passage_sims = np.asarray(index.vectors) @ query
             best_sentence = np.maximum.reduceat(sentence_sims, index.sentence_offsets[:-1]) if total else passage_sims
             return (weight * best_sentence + (1 - weight) * passage_sims).astype(np.float32), candidates
-        _, sentence_rows = index.sentence_index.search(query[None, :], depth * 3)
+        _, sentence_rows = search(index.sentence_index, query[None, :], depth * 3)
         candidates.update(int(owners[s]) for s in sentence_rows[0] if s >= 0)
         scores = np.zeros(total, dtype=np.float32)
         for row in candidates:

@@ -39,3 +39,19 @@ def configure_loaded(index, params: dict, ef_search: int | None = None) -> None:
     """Search-time parameters are not stored in the FAISS file: set them again after reading it."""
     if params.get("type") == "hnsw":
         index.hnsw.efSearch = int(ef_search or params.get("ef_search", 64))
+
+
+def search(index, queries: np.ndarray, k: int):
+    """Search on one OpenMP thread, then restore the count.
+
+    One query gains nothing from threads and stalls on a busy machine; the thread count is shared
+    with torch (one OpenMP runtime), so it must not stay at 1 for a build in the same process.
+    """
+    import faiss
+
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        return index.search(queries, k)
+    finally:
+        faiss.omp_set_num_threads(threads)
