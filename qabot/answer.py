@@ -46,7 +46,6 @@ class Answer:
     offset: int = 0  # rank of the first excerpt (for paging)
     total: int = 0  # ranked excerpts available for this question
     resolved_question: str | None = None  # the question retrieval actually used (follow-ups)
-    nearest: tuple[Excerpt, ...] = field(default=())  # shown on request when abstaining
 
     @property
     def has_more(self) -> bool:
