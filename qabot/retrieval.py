@@ -112,13 +112,11 @@ class Retriever:
         context = clean_question(context, self.settings.max_question_chars) if context else None
         wanted_source = self.resolve_source(source) if source else None
         ranked, evidence_value, query = self.rank(question, context, wanted_source, mode or self.settings.retrieval_mode)
-        excerpts = [self.excerpt(row, score, question, query) for row, score in ranked[offset : offset + k]]
+        page = tuple(self.excerpt(row, score, question, query) for row, score in ranked[offset : offset + k])
         threshold = self.settings.abstain_below
-        abstained = evidence_value < threshold
-        page = tuple(excerpts)
         return Answer(
             question=question,
-            abstained=abstained,
+            abstained=evidence_value < threshold,
             excerpts=page,
             confidence=confidence(evidence_value, threshold),
             offset=offset,
@@ -176,11 +174,11 @@ class Retriever:
             fused = fuse(dense, lexical, weight, self.settings.fusion, self._floors(query, lexical, sample))
         else:
             fused = dense if mode == "dense" else lexical
-        fused = self._boost_named_voices(fused, f"{context} {question}" if context else question)
+        asked = f"{context} {question}" if context else question
+        fused = self._boost_named_voices(fused, asked)
         rows = [r for r in candidates if allowed is None or allowed[r]]
         rows.sort(key=lambda r: -fused[r])
         ranked = self._without_near_duplicates(rows[: max(self.settings.candidates, 10)], fused)
-        asked = f"{context} {question}" if context else question
         return ranked, evidence(best_dense, asked, self.index.lexical.vocabulary, self.settings.name_bonus), query
 
     def _boost_named_voices(self, scores: np.ndarray, question: str) -> np.ndarray:
@@ -201,26 +199,29 @@ class Retriever:
 
     @cached_property
     def _voice_terms(self) -> list[set[str]]:
-        """Name terms of each distinct (author, section) pair, in `_voice_ids` numbering."""
-        return [set(tokenize(" ".join(part for part in voice if part))) for voice in self._voices]
+        """Name terms of each distinct voice, in `_voice_ids` numbering."""
+        return [set(tokenize(" ".join(part for part in voice if part))) for voice in self._voice_table[0]]
 
-    def _voice_of(self, passage) -> tuple[str | None, str | None]:
-        """Who speaks in a passage: the document's author, and the Q&A speaker if its section is one."""
-        document = self.index.documents[passage.source]
-        speakers = {s.label for s in document.sections if s.kind == "speaker"}
-        return document.author, passage.section if passage.section in speakers else None
-
-    @cached_property
-    def _voices(self) -> list[tuple[str | None, str | None]]:
-        seen: dict[tuple[str | None, str | None], int] = {}
-        for passage in self.index.passages:
-            seen.setdefault(self._voice_of(passage), len(seen))
-        return list(seen)
-
-    @cached_property
+    @property
     def _voice_ids(self) -> np.ndarray:
-        numbers = {voice: number for number, voice in enumerate(self._voices)}
-        return np.array([numbers[self._voice_of(p)] for p in self.index.passages], dtype=np.int32)
+        return self._voice_table[1]
+
+    @cached_property
+    def _voice_table(self) -> tuple[list[tuple[str | None, str | None]], np.ndarray]:
+        """Distinct voices and each passage's voice number, in one pass over the passages.
+
+        A passage's voice is its document's author plus the Q&A speaker when its section is one."""
+        speakers = {
+            source: {s.label for s in document.sections if s.kind == "speaker"}
+            for source, document in self.index.documents.items()
+        }
+        numbers: dict[tuple[str | None, str | None], int] = {}
+        ids = np.empty(len(self.index.passages), dtype=np.int32)
+        for row, passage in enumerate(self.index.passages):
+            speaker = passage.section if passage.section in speakers[passage.source] else None
+            voice = (self.index.documents[passage.source].author, speaker)
+            ids[row] = numbers.setdefault(voice, len(numbers))
+        return list(numbers), ids
 
     def dense_scores(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, set[int]]:
         """Per passage: a mix of its own similarity and its best sentence's; and the candidate rows.
