@@ -1,16 +1,19 @@
 """Deciding that the sources do not cover a question, with a confidence a user can read.
 
-Evidence = the best dense score of any passage (sentence- and passage-level mix) plus a bonus for
-the share of the question's proper nouns that the corpus contains at all: a question about
-"Alexander Cooley" is on topic when the sources name him, even if its wording matches little.
-The threshold and bonus are fitted on held-out folds of a development question set (see README);
-confidence is a logistic squashing of the margin, 0.5 exactly at the threshold.
+Evidence = the best dense score of any passage (sentence- and passage-level mix), plus a bonus for
+the share of the question's proper nouns that the corpus contains at all (a question about
+"Alexander Cooley" is on topic when the sources name him, even if its wording matches little),
+plus a bonus for the share of the question's words the best passages contain (a question that
+names a known entity but asks what the sources never say shares few of its other words with them).
+The threshold and bonuses are fitted on held-out folds of the development questions (see README and
+scripts/fit_abstention.py); confidence is a logistic squashing of the margin, 0.5 at the threshold.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 from qabot.lexical import tokenize
 
@@ -32,6 +35,24 @@ def known_name_share(question: str, vocabulary) -> float:
     if not terms:
         return 0.0
     return sum(t in vocabulary for t in terms) / len(terms)
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What abstention weighs, each in [0, 1] (dense may be lower): kept apart so they can be fitted."""
+
+    best_dense: float
+    known_names: float  # share of the question's proper-noun terms found anywhere in the sources
+    covered: float  # share of the question's terms found in its best passages
+
+    def evidence(self, name_bonus: float, coverage_bonus: float) -> float:
+        return self.best_dense + name_bonus * self.known_names + coverage_bonus * self.covered
+
+
+def coverage(question_terms: list[str], passage_terms: set[str]) -> float:
+    """Share of the question's (distinct) terms that the best passages contain."""
+    wanted = set(question_terms)
+    return len(wanted & passage_terms) / len(wanted) if wanted else 0.0
 
 
 def evidence(best_dense: float, question: str, vocabulary, name_bonus: float) -> float:

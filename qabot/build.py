@@ -154,7 +154,7 @@ def _read_sources(
             report.changed.append(source)
             passages = split_document(
                 document, indexing.passage_target_chars, indexing.passage_max_chars,
-                indexing.passage_min_chars, indexing.sentence_min_chars,
+                indexing.passage_min_chars, indexing.sentence_min_chars, indexing.describe_voices,
             )
             records.extend(PassageRecord(p, document) for p in passages)
         files[source] = {**state, "title": document.title}

@@ -15,7 +15,7 @@ from qabot.settings import Settings
 from qabot.sources import MANIFEST_NAME, check_folder, hash_bytes, source_files
 
 FORMAT_VERSION = 3  # bump when the generation's files change shape: old indexes become stale
-SPLITTER_VERSION = 3  # bump whenever passages.py cuts differently
+SPLITTER_VERSION = 4  # bump whenever passages.py cuts differently or embeds other text
 
 
 @dataclass
@@ -40,6 +40,7 @@ def index_config(settings: Settings) -> dict:
         "passage_max_chars": indexing.passage_max_chars,
         "passage_min_chars": indexing.passage_min_chars,
         "sentence_min_chars": indexing.sentence_min_chars,
+        "describe_voices": indexing.describe_voices,
         "splitter_version": SPLITTER_VERSION,
         "format": FORMAT_VERSION,
     }

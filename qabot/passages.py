@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from qabot.display import normalise, paragraph_spans, words
 from qabot.sources import Document
+from qabot.tables import is_grid_table, readable_table, table_rows
+from qabot.voices import describe, voice_descriptions
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ def _units(document: Document, max_chars: int) -> list[_Unit]:
         continues = previous_open and text[start].islower()
         stripped = text[start:end].rstrip()
         previous_open = not stripped.endswith(_TERMINAL) and not stripped.lstrip().startswith("#")
-        for index, (s_start, s_end) in enumerate(_sentence_spans(text, start, end)):
+        spans = table_rows(text, start, end) or list(_sentence_spans(text, start, end))  # a table: row by row
+        for index, (s_start, s_end) in enumerate(spans):
             for p_start, p_end in _word_pieces(text, s_start, s_end, max_chars):
                 length = len(normalise(text[p_start:p_end]))
                 if length == 0:
@@ -118,24 +121,47 @@ def _units(document: Document, max_chars: int) -> list[_Unit]:
     return units
 
 
-def embed_text_for(document: Document, section: str | None, text: str) -> str:
-    """Context the retrievers see with a passage: document title, author, and the section or speaker.
+def readable(raw: str) -> str:
+    """The words of raw source text as the retrievers see them: display-normalised, with grid
+    tables read cell by cell (the quoted text stays `normalise(raw)`)."""
+    if "|" not in raw:
+        return normalise(raw)
+    parts = []
+    for start, end in paragraph_spans(raw):
+        block = raw[start:end]
+        lines = [line for line in block.split("\n") if line.strip()]
+        grid = len(lines) >= 2 and all(line.strip()[:1] in "|+" and line.strip()[-1:] in "|+" for line in lines)
+        parts.append(readable_table(block) if grid or is_grid_table(block) else normalise(block))
+    return " ".join(part for part in parts if part)
 
-    Questions often name the writer or speaker ("according to Lukyanov"); the passage text rarely does.
+
+def embed_text_for(document: Document, section: str | None, text: str, descriptions: dict[str, str] | None = None) -> str:
+    """Context the retrievers see with a passage: document title, author, and the section or speaker,
+    each voice with how the document describes it (`descriptions`, see `qabot.voices`).
+
+    Questions often name the writer or speaker ("according to Lukyanov") or describe them ("the
+    professor at X"); the passage text rarely does either.
     """
-    context = [part for part in (document.title, document.author, section) if part]
+    descriptions = descriptions or {}
+    author = document.author
+    for name, role in descriptions.items() if author else ():
+        author = author.replace(name, f"{name} ({role})", 1)
+    context = [part for part in (document.title, author, describe(section, descriptions)) if part]
     return (" — ".join(context) + ": " + text) if context else text
 
 
 def split_document(
-    document: Document, target_chars: int = 450, max_chars: int = 700, min_chars: int = 60, sentence_min_chars: int = 40
+    document: Document, target_chars: int = 450, max_chars: int = 700, min_chars: int = 60, sentence_min_chars: int = 40,
+    describe_voices: bool = True,
 ) -> list[Passage]:
     """Pack sentences into passages of about `target_chars`, preferring paragraph ends as cuts.
 
     A passage shorter than `min_chars` (a lone heading) joins the next; a sentence shorter than
-    `sentence_min_chars` is embedded with its neighbour."""
+    `sentence_min_chars` is embedded with its neighbour. `describe_voices` adds each voice's
+    description (role, affiliation) to the retrieval context."""
     passages: list[Passage] = []
     current: list[_Unit] = []
+    descriptions = voice_descriptions(document.text, document.author) if describe_voices else {}
 
     def flush() -> None:
         if not current:
@@ -144,7 +170,10 @@ def split_document(
         text = normalise(document.text[start:end])
         section = document.section_at(start)
         sentences = _sentence_groups([(u.start, u.end, u.length) for u in current], sentence_min_chars)
-        passages.append(Passage(document.source, start, end, section, text, embed_text_for(document, section, text), sentences))
+        passages.append(Passage(
+            document.source, start, end, section, text,
+            embed_text_for(document, section, readable(document.text[start:end]), descriptions), sentences,
+        ))
         current.clear()
 
     for unit in _units(document, max_chars):
@@ -158,10 +187,12 @@ def split_document(
             flush()
         current.append(unit)
     flush()
-    return _merge_tiny(passages, document, max_chars, min_chars)
+    return _merge_tiny(passages, document, max_chars, min_chars, descriptions)
 
 
-def _merge_tiny(passages: list[Passage], document: Document, max_chars: int, min_chars: int) -> list[Passage]:
+def _merge_tiny(
+    passages: list[Passage], document: Document, max_chars: int, min_chars: int, descriptions: dict[str, str]
+) -> list[Passage]:
     """Fold passages too short to stand alone (a lone heading) into the next one of the same document."""
     merged: list[Passage] = []
     carry: Passage | None = None
@@ -173,7 +204,8 @@ def _merge_tiny(passages: list[Passage], document: Document, max_chars: int, min
                 text = normalise(document.text[start : passage.end])
                 section = passage.section or carry.section
                 passage = Passage(
-                    passage.source, start, passage.end, section, text, embed_text_for(document, section, text),
+                    passage.source, start, passage.end, section, text,
+                    embed_text_for(document, section, readable(document.text[start : passage.end]), descriptions),
                     carry.sentences + passage.sentences,
                 )
             else:
@@ -203,5 +235,5 @@ def _sentence_groups(units: list[tuple[int, int, int]], min_chars: int) -> tuple
 def sentence_texts(document: Document, passage: Passage) -> list[str]:
     """What is embedded for each sentence of a passage: its display text with the section as context."""
     prefix = f"{passage.section}: " if passage.section else ""
-    return [prefix + normalise(document.text[start:end]) for start, end in passage.sentences]
+    return [prefix + readable(document.text[start:end]) for start, end in passage.sentences]
 

@@ -77,3 +77,18 @@ def without_near_duplicates(
         kept.append((row, words))
         result.append((row, float(scores[row])))
     return result
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def low_content(text: str, function_words: frozenset[str]) -> float:
+    """How much a passage reads like a title block, a list of names or links rather than prose, in
+    [0, 1]: the share of capitalised words minus the share of function words (prose has many
+    function words and few capitals; a masthead or a contributor list the reverse)."""
+    words = _LETTERS.findall(text)
+    if not words:
+        return 1.0
+    capitalised = sum(w[0].isupper() for w in words) / len(words)
+    function = sum(w.lower() in function_words for w in words) / len(words)
+    return float(min(1.0, max(0.0, capitalised - function)))

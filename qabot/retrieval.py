@@ -11,15 +11,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qabot.abstention import confidence, evidence, proper_nouns
+from qabot.abstention import Signals, confidence, coverage, known_name_share, proper_nouns
+from qabot.aliases import Aliases
 from qabot.answer import Answer, Excerpt, Highlight
 from qabot.display import display_span
 from qabot.index import Index
-from qabot.lexical import tokenize
+from qabot.lexical import STOPWORDS, tokenize
 from qabot.progress import Reporter
 from qabot.question import clean_question
-from qabot.ranking import boost, fingerprint, fuse, without_near_duplicates
+from qabot.ranking import boost, fingerprint, fuse, low_content, without_near_duplicates
 from qabot.settings import Settings
+from qabot.sources import SYNONYMS_NAME
+from qabot.voices import voice_descriptions
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class Ranking:
     rows: list[tuple[int, float]]
     evidence: float
     vector: np.ndarray
+    signals: Signals | None = None
 
 
 class Retriever:
@@ -44,6 +48,31 @@ class Retriever:
             index.index_dir, index.manifest.query_encoder, settings.model, settings.indexing.query_threads
         )
         self._voice_terms = [set(tokenize(" ".join(p for p in (v.author, v.speaker) if p))) for v in index.voices]
+        self.aliases = self._aliases(settings)
+        self._voice_roles = self._role_terms()
+        self._low_content: dict[int, float] = {}  # filled lazily: a passage's score never changes
+
+    def _role_terms(self) -> list[set[str]]:
+        """Per voice, the words its document describes it with (role, affiliation), names excluded."""
+        index = self.index
+        voices, first_rows = np.unique(index.passage_voices, return_index=True)
+        found: dict[str, dict[str, str]] = {}
+        roles: list[set[str]] = [set() for _ in index.voices]
+        for number, row in zip(voices.tolist(), first_rows.tolist()):
+            document = index.documents[index.passages[row].source]
+            if document.source not in found:
+                found[document.source] = voice_descriptions(document.text, document.author)
+            label = index.voices[number].label or ""
+            role = " ".join(r for name, r in found[document.source].items() if name in label)
+            roles[number] = set(tokenize(role)) - self._voice_terms[number]
+        return roles
+
+    def _aliases(self, settings: Settings) -> Aliases:
+        """The user's synonyms file and the aliases the documents state ("Full Name (ACRONYM)")."""
+        retrieval = settings.retrieval
+        path = retrieval.synonyms_file or settings.sources / SYNONYMS_NAME
+        texts = (d.text for d in self.index.documents.values()) if retrieval.mine_aliases else ()
+        return Aliases.from_sources(path, texts)
 
     @classmethod
     def open(cls, settings: Settings, reporter: Reporter | None = None) -> Retriever:
@@ -99,7 +128,9 @@ class Retriever:
         return np.asarray(vector, dtype=np.float32)
 
     def lexical_scores(self, question: str, context: str | None) -> np.ndarray:
-        scores = self.index.lexical_scores(question)
+        """BM25 of the question, with the other names of what it names (aliases) searched too."""
+        expansions = self.aliases.expansions(question)
+        scores = self.index.lexical_scores(" ".join([question, *expansions]))
         if context:
             scores = scores + self.settings.retrieval.context_weight * self.index.lexical_scores(context)
         return scores
@@ -135,17 +166,40 @@ class Retriever:
             fused = dense if mode == "dense" else lexical
         asked = f"{context} {question}" if context else question
         fused = boost(fused, index.passage_voices, self._named_voices(asked), settings.voice_bonus)
+        fused = boost(fused, index.passage_voices, self._described_voices(asked), settings.role_bonus)
+        if settings.boilerplate_penalty:
+            fused = fused.copy()
+            for row in candidates:
+                fused[row] -= settings.boilerplate_penalty * self._low_content_of(row)
         rows = sorted((r for r in candidates if allowed is None or allowed[r]), key=lambda r: (-fused[r], r))
         ranked = without_near_duplicates(
             rows[: max(settings.candidates, 10)], fused, lambda r: fingerprint(index.passages[r].text),
             settings.duplicate_overlap,
         )
-        return Ranking(ranked, evidence(best_dense, asked, index.vocabulary, settings.name_bonus), vector)
+        signals = self._signals(asked, best_dense, ranked)
+        return Ranking(ranked, signals.evidence(settings.name_bonus, settings.coverage_bonus), vector, signals)
+
+    def _signals(self, question: str, best_dense: float, ranked: list[tuple[int, float]]) -> Signals:
+        """Abstention's evidence: dense match, known names, and the question's words in the best passages."""
+        top = self.settings.retrieval.coverage_depth
+        passage_terms = {t for row, _ in ranked[:top] for t in tokenize(self.index.passages[row].embed_text)}
+        covered = coverage(tokenize(question), passage_terms)
+        return Signals(best_dense, known_name_share(question, self.index.vocabulary), covered)
 
     def _named_voices(self, question: str) -> list[int]:
         """Voices the question names ("according to Lukyanov"): their passages are what it asks for."""
         names = {t for word in proper_nouns(question) for t in tokenize(word)}
         return [number for number, terms in enumerate(self._voice_terms) if terms & names] if names else []
+
+    def _described_voices(self, question: str) -> list[int]:
+        """Voices the question describes ("the professor at X"): two or more words of their role."""
+        terms = set(tokenize(question))
+        return [number for number, role in enumerate(self._voice_roles) if len(role & terms) >= 2]
+
+    def _low_content_of(self, row: int) -> float:
+        if row not in self._low_content:
+            self._low_content[row] = low_content(self.index.passages[row].text, STOPWORDS)
+        return self._low_content[row]
 
     def _floors(self, vector: np.ndarray, lexical: np.ndarray) -> tuple[float, float] | None:
         """Typical (median) dense and BM25 scores from a fixed sample of passages, on approximate

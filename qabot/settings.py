@@ -57,6 +57,12 @@ class RetrievalSettings(BaseModel):
     voice_bonus: float = Field(
         0.2, ge=0.0, description="Added to passages whose author or speaker the question names."
     )
+    role_bonus: float = Field(
+        0.0, ge=0.0, description="Added to passages of a voice the question describes by two or more words of its role."
+    )
+    boilerplate_penalty: float = Field(
+        0.0, ge=0.0, description="Subtracted, times how little a passage reads like prose, from its score."
+    )
     context_weight: float = Field(
         0.5, ge=0.0, description="How much an earlier question steers a follow-up (vector and BM25)."
     )
@@ -84,6 +90,16 @@ class RetrievalSettings(BaseModel):
     name_bonus: float = Field(
         0.15, ge=0.0, description="Evidence added when the question's proper nouns all occur in the sources."
     )
+    coverage_bonus: float = Field(
+        0.0, ge=0.0, description="Evidence added when the best passages contain all of the question's words."
+    )
+    coverage_depth: int = Field(3, ge=1, description="How many of the best passages count for that coverage.")
+    synonyms_file: Path | None = Field(
+        None, description="Solr-format synonyms ('a, b, c' / 'a => b') for BM25; default <sources>/synonyms.txt."
+    )
+    mine_aliases: bool = Field(
+        True, description="Also search 'Full Name' for 'ACRONYM' (and back) where the documents define one."
+    )
     confidence_scale: float = Field(
         0.05, gt=0.0, description="Evidence units per logit when the margin over the threshold becomes a confidence."
     )
@@ -103,6 +119,9 @@ class IndexingSettings(BaseModel):
     )
     sentence_min_chars: int = Field(
         40, ge=1, description="A shorter sentence is embedded together with its neighbour."
+    )
+    describe_voices: bool = Field(
+        True, description="Add how a document introduces each author or speaker (role, affiliation) to their passages' context."
     )
     embed_batch_size: int = Field(64, ge=1, description="Texts embedded per batch.")
     index_type: Literal["auto", "flat", "hnsw"] = Field(

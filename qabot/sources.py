@@ -18,8 +18,10 @@ from pathlib import Path
 
 from qabot.display import normalise, paragraph_spans
 from qabot.errors import SourcesError
+from qabot.headings import body_indentation, is_plain_heading
 
 MANIFEST_NAME = "sources.toml"
+SYNONYMS_NAME = "synonyms.txt"  # aliases for retrieval (qabot.aliases), not a document
 TEXT_SUFFIXES = {".txt", ".text"}
 
 
@@ -134,29 +136,17 @@ _SPEAKER_LINE = re.compile(
 _AUTHOR_LINE = re.compile(r"^(?:By|Author:|Authors:)[ \t]+(?P<name>[^\n]{3,120})$", re.M)
 
 
-def _is_plain_heading(line: str, following: str) -> bool:
-    """A short standalone line introducing a long paragraph reads as a heading."""
-    words = line.split()
-    return (
-        2 <= len(words) <= 12
-        and len(line) <= 90
-        and line[0].isupper()
-        and line[-1] not in ".,;:"
-        and ", " not in line
-        and len(following) >= 200
-    )
-
-
 def find_sections(text: str) -> list[Section]:
     """Markdown headings, Q&A speaker lines ("Name, affiliation:") and plain headings."""
     sections: list[Section] = []
     has_markdown_headings = _MD_HEADING.search(text) is not None
     speaker_names = {m.group("name") for m in _SPEAKER_LINE.finditer(text)}
     blocks = paragraph_spans(text)
+    body_margin = body_indentation([text[start:end] for start, end in blocks])
     for index, (start, end) in enumerate(blocks):
         block = text[start:end]
         following = text[slice(*blocks[index + 1])] if index + 1 < len(blocks) else ""
-        heading = _MD_HEADING.fullmatch(block.strip())
+        heading = _MD_HEADING.fullmatch(block.rstrip())  # an indented "# command" is not a heading
         speaker = _SPEAKER_LINE.fullmatch(block.strip())
         if heading and len(normalise(heading.group(2))) <= 120:
             sections.append(Section(start, normalise(heading.group(2)), "heading"))
@@ -168,7 +158,7 @@ def find_sections(text: str) -> list[Section]:
             "\n" not in block.strip()
             and not speaker_names
             and not has_markdown_headings
-            and _is_plain_heading(block.strip(), following)
+            and is_plain_heading(block, following, body_margin)
         ):
             sections.append(Section(start, normalise(block.strip()), "heading"))
     return sections
@@ -208,7 +198,7 @@ def source_files(folder: Path) -> list[Path]:
     files = []
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts) or path.name == MANIFEST_NAME:
+        if any(part.startswith(".") for part in relative.parts) or relative.as_posix() in (MANIFEST_NAME, SYNONYMS_NAME):
             continue
         if path.is_file():
             files.append(path)
