@@ -24,6 +24,8 @@ def _add_location_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand's flags and help, in one declarative block (long on purpose: the help a
+    user reads stays in one place, in the order `qabot --help` lists it)."""
     parser = argparse.ArgumentParser(
         prog="qabot",
         description="Answer questions from a folder of documents with cited, verbatim excerpts.",
