@@ -15,7 +15,7 @@ from qabot.settings import Settings
 from qabot.sources import MANIFEST_NAME, check_folder, hash_bytes, source_files
 
 FORMAT_VERSION = 3  # bump when the generation's files change shape: old indexes become stale
-SPLITTER_VERSION = 4  # bump whenever passages.py cuts differently or embeds other text
+SPLITTER_VERSION = 5  # bump whenever passages.py cuts differently or embeds other text
 
 
 @dataclass

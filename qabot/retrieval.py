@@ -22,7 +22,6 @@ from qabot.question import clean_question
 from qabot.ranking import boost, fingerprint, fuse, low_content, without_near_duplicates
 from qabot.settings import Settings
 from qabot.sources import SYNONYMS_NAME
-from qabot.voices import voice_descriptions
 
 
 @dataclass(frozen=True)
@@ -49,23 +48,7 @@ class Retriever:
         )
         self._voice_terms = [set(tokenize(" ".join(p for p in (v.author, v.speaker) if p))) for v in index.voices]
         self.aliases = self._aliases(settings)
-        self._voice_roles = self._role_terms()
         self._low_content: dict[int, float] = {}  # filled lazily: a passage's score never changes
-
-    def _role_terms(self) -> list[set[str]]:
-        """Per voice, the words its document describes it with (role, affiliation), names excluded."""
-        index = self.index
-        voices, first_rows = np.unique(index.passage_voices, return_index=True)
-        found: dict[str, dict[str, str]] = {}
-        roles: list[set[str]] = [set() for _ in index.voices]
-        for number, row in zip(voices.tolist(), first_rows.tolist()):
-            document = index.documents[index.passages[row].source]
-            if document.source not in found:
-                found[document.source] = voice_descriptions(document.text, document.author)
-            label = index.voices[number].label or ""
-            role = " ".join(r for name, r in found[document.source].items() if name in label)
-            roles[number] = set(tokenize(role)) - self._voice_terms[number]
-        return roles
 
     def _aliases(self, settings: Settings) -> Aliases:
         """The user's synonyms file and the aliases the documents state ("Full Name (ACRONYM)")."""
@@ -128,9 +111,11 @@ class Retriever:
         return np.asarray(vector, dtype=np.float32)
 
     def lexical_scores(self, question: str, context: str | None) -> np.ndarray:
-        """BM25 of the question, with the other names of what it names (aliases) searched too."""
+        """BM25 of the question, plus (weighted) BM25 of the other names of what it names (aliases)."""
+        scores = self.index.lexical_scores(question)
         expansions = self.aliases.expansions(question)
-        scores = self.index.lexical_scores(" ".join([question, *expansions]))
+        if expansions and self.settings.retrieval.alias_weight:
+            scores = scores + self.settings.retrieval.alias_weight * self.index.lexical_scores(" ".join(expansions))
         if context:
             scores = scores + self.settings.retrieval.context_weight * self.index.lexical_scores(context)
         return scores
@@ -166,7 +151,6 @@ class Retriever:
             fused = dense if mode == "dense" else lexical
         asked = f"{context} {question}" if context else question
         fused = boost(fused, index.passage_voices, self._named_voices(asked), settings.voice_bonus)
-        fused = boost(fused, index.passage_voices, self._described_voices(asked), settings.role_bonus)
         if settings.boilerplate_penalty:
             fused = fused.copy()
             for row in candidates:
@@ -190,11 +174,6 @@ class Retriever:
         """Voices the question names ("according to Lukyanov"): their passages are what it asks for."""
         names = {t for word in proper_nouns(question) for t in tokenize(word)}
         return [number for number, terms in enumerate(self._voice_terms) if terms & names] if names else []
-
-    def _described_voices(self, question: str) -> list[int]:
-        """Voices the question describes ("the professor at X"): two or more words of their role."""
-        terms = set(tokenize(question))
-        return [number for number, role in enumerate(self._voice_roles) if len(role & terms) >= 2]
 
     def _low_content_of(self, row: int) -> float:
         if row not in self._low_content:

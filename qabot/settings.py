@@ -58,11 +58,8 @@ class RetrievalSettings(BaseModel):
     voice_bonus: float = Field(
         0.2, ge=0.0, description="Added to passages whose author or speaker the question names."
     )
-    role_bonus: float = Field(
-        0.0, ge=0.0, description="Added to passages of a voice the question describes by two or more words of its role."
-    )
     boilerplate_penalty: float = Field(
-        0.0, ge=0.0, description="Subtracted, times how little a passage reads like prose, from its score."
+        0.1, ge=0.0, description="Subtracted, times how little a passage reads like prose, from its score."
     )
     context_weight: float = Field(
         0.5, ge=0.0, description="How much an earlier question steers a follow-up (vector and BM25)."
@@ -97,6 +94,9 @@ class RetrievalSettings(BaseModel):
     coverage_depth: int = Field(3, ge=1, description="How many of the best passages count for that coverage.")
     synonyms_file: Path | None = Field(
         None, description="Solr-format synonyms ('a, b, c' / 'a => b') for BM25; default <sources>/synonyms.txt."
+    )
+    alias_weight: float = Field(
+        0.25, ge=0.0, description="Weight of the BM25 score of a question's aliases beside its own words' score."
     )
     mine_aliases: bool = Field(
         True, description="Also search 'Full Name' for 'ACRONYM' (and back) where the documents define one."

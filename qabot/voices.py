@@ -32,7 +32,7 @@ def voice_descriptions(text: str, author: str | None) -> dict[str, str]:
         note = re.search(re.escape(name) + r",? (?:is|was) (?:an? |the )?([^.\n]{5,200})", text) or re.search(
             re.escape(name) + r"(?:,? (?:PhD|Ph\.D\.|MA|MSc))?(?:, |[ \t]*\n\s*)([A-Z][^\n]{5,200})$", text, re.M
         )  # an author note ("Name is a lecturer at X") or a byline ("Name" then "PhD, Lecturer, X")
-        if note:
+        if note and name not in note.group(1):  # "Name" then "Copyright © Name" describes nothing
             found.setdefault(name, normalise(note.group(1)))
     return found
 

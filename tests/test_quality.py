@@ -64,3 +64,46 @@ def test_section_headings_are_not_voices(retriever):
     # "CSTO" appears in section headings; naming it must not boost those sections as if a person spoke
     assert retriever._named_voices("What did the CSTO do?") == []
     assert retriever._named_voices("What did Tolipov say?")
+
+
+def test_a_voice_described_by_role_is_found(retriever):
+    answer = retriever.ask("How does the professor at the Kazakh-German University see regional cooperation?", k=3)
+    assert answer.excerpts[0].section == "Rustam Burnashev"
+
+
+def test_an_acronym_the_sources_define_also_searches_its_full_name(retriever):
+    assert "Collective Security Treaty Organization" in retriever.aliases.expansions("Who leads the CSTO?")
+    spelled_out = [r for r, p in enumerate(retriever.index.passages) if "Collective Security Treaty Organi" in p.text and "CSTO" not in p.embed_text]
+    with_alias = retriever.lexical_scores("CSTO", None)
+    assert spelled_out and all(with_alias[r] > 0 for r in spelled_out)
+
+
+def test_a_synonyms_file_in_the_sources_folder_is_used_and_not_indexed(tiny_settings):
+    from qabot.retrieval import Retriever
+
+    question = "What does an apiarist take from the hive in late summer?"
+    plain = Retriever.open(tiny_settings)
+    (tiny_settings.sources / "synonyms.txt").write_text("# mine\napiarist => beekeepers\n", encoding="utf-8")
+    aliased = Retriever.open(tiny_settings)
+    assert "synonyms.txt" not in aliased.index.source_names
+    assert aliased.aliases.expansions(question) == ["beekeepers"]
+    gain = aliased.lexical_scores(question, None) - plain.lexical_scores(question, None)
+    bees = [r for r, p in enumerate(aliased.index.passages) if "Beekeepers" in p.text]
+    assert bees and all(gain[r] > 0 for r in bees)
+
+
+def test_a_boilerplate_passage_is_demoted(retriever):
+    question = "Which organisations contributed to the policy brief and how can they be contacted?"
+    plain = retriever.with_settings(retriever.settings.with_overrides({"retrieval": {"boilerplate_penalty": 0.0}}))
+    demoting = retriever.with_settings(retriever.settings.with_overrides({"retrieval": {"boilerplate_penalty": 0.3}}))
+
+    def rank_of_contact_list(r):  # a list of e-mail, YouTube and web addresses
+        rows = [row for row, _ in r.rank(question, None, None, "hybrid").rows]
+        return next(i for i, row in enumerate(rows) if r.index.passages[row].text.startswith("@GCRF-COMPASS"))
+
+    assert rank_of_contact_list(demoting) > rank_of_contact_list(plain) + 5
+
+
+def test_an_off_topic_question_sharing_an_everyday_word_abstains(retriever):
+    answer = retriever.ask("How do I improve the security of my home wifi router?", k=3)
+    assert answer.abstained
