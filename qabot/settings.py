@@ -80,13 +80,14 @@ class RetrievalSettings(BaseModel):
     highlight_term_weight: float = Field(
         0.3, ge=0.0, description="In picking the best sentence: weight of shared question terms beside similarity."
     )
-    # abstention: fitted by leave-one-out over eval/dev.jsonl with all-MiniLM-L6-v2 (see README);
-    # another model or a very different corpus may want a refit with `qabot eval`.
+    # abstention: fitted on eval/dev.jsonl + eval/dev2.jsonl with all-MiniLM-L6-v2 by
+    # scripts/fit_abstention.py (leave-one-out figures in the README); another model or a very
+    # different corpus may want a refit.
     abstain_below: float = Field(
-        0.40, description="Abstain when the evidence (best dense score + name bonus) is below this; -1 = never."
+        0.366, description="Abstain when the evidence (best dense score + name bonus) is below this; -1 = never."
     )
     name_bonus: float = Field(
-        0.15, ge=0.0, description="Evidence added when the question's proper nouns all occur in the sources."
+        0.10, ge=0.0, description="Evidence added when the question's proper nouns all occur in the sources."
     )
     coverage_bonus: float = Field(
         0.0, ge=0.0, description="Evidence added when the best passages contain all of the question's words."
