@@ -47,7 +47,9 @@ class RetrievalSettings(BaseModel):
     mode: Literal["hybrid", "dense", "bm25"] = Field(
         "hybrid", description="Which evidence ranks passages: dense vectors, BM25, or both fused."
     )
-    dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Dense share of a hybrid score.")
+    dense_weight: float = Field(
+        0.6, ge=0.0, le=1.0, description="Dense share of a hybrid score (fitted by scripts/fit_dense_weight.py)."
+    )
     fusion: Literal["convex", "minmax", "rrf"] = Field(
         "minmax", description="How dense and BM25 scores are mixed in hybrid mode."
     )

@@ -1,0 +1,61 @@
+"""Pick the hybrid `dense_weight` by leave-one-out over question files (out-of-fold figures).
+
+    python scripts/fit_dense_weight.py eval/dev.jsonl eval/dev2.jsonl [--sources seeds --index embeddings]
+
+For each answerable question, the weight is the one with the best MRR@10 on all the other
+questions; the hit@1/hit@5/MRR@10 printed are that question's under that weight, averaged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from qabot import evaluation
+from qabot.retrieval import Retriever
+from qabot.settings import load_settings
+
+WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("questions", nargs="+", type=Path)
+    parser.add_argument("--sources", type=Path, default=Path("seeds"))
+    parser.add_argument("--index", type=Path, default=Path("embeddings"))
+    args = parser.parse_args()
+    base = Retriever.open(load_settings(sources=args.sources, index=args.index))
+    documents = base.index.documents
+    questions = [
+        q for path in args.questions
+        for q in evaluation.load_questions(path, lambda s: documents[s].text if s in documents else None).questions
+        if q.answerable
+    ]
+    first = np.zeros((len(WEIGHTS), len(questions)))  # rank of the first relevant hit (99: none)
+    for w, weight in enumerate(WEIGHTS):
+        retriever = base.with_settings(base.settings.with_overrides({"retrieval": {"dense_weight": weight}}))
+        for q, outcome in enumerate(evaluation.run_questions(retriever, questions, 10)):
+            first[w, q] = outcome.first_relevant_rank or 99
+    reciprocal = np.where(first <= 10, 1.0 / first, 0.0)
+    chosen = []
+    for q in range(len(questions)):
+        others = np.delete(reciprocal, q, axis=1).mean(axis=1)
+        chosen.append(int(np.argmax(others)))
+    picked = first[chosen, np.arange(len(questions))]
+    print(json.dumps({
+        "answerable": len(questions),
+        "in_sample_mrr@10": {str(w): round(float(reciprocal[i].mean()), 4) for i, w in enumerate(WEIGHTS)},
+        "out_of_fold": {
+            "hit@1": round(float((picked <= 1).mean()), 4), "hit@5": round(float((picked <= 5).mean()), 4),
+            "mrr@10": round(float(np.where(picked <= 10, 1.0 / picked, 0.0).mean()), 4),
+        },
+        "weights_chosen": sorted({WEIGHTS[c] for c in chosen}),
+        "fit_on_all": WEIGHTS[int(np.argmax(reciprocal.mean(axis=1)))],
+    }, indent=1))
+
+
+if __name__ == "__main__":
+    main()
