@@ -53,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--k", type=int, metavar="N", help="how many excerpts to show (default 5)")
     ask.add_argument("--source", metavar="NAME", help="only quote this document (file name or prefix)")
     ask.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    ask.add_argument(
+        "--perspectives", action="store_true",
+        help="who says what: the best excerpt of each voice (author or speaker) that addresses the question, "
+        "and the voices that seem not to",
+    )
     _add_location_flags(ask)
     ask.set_defaults(handler=run_ask)
 
@@ -63,8 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
         "excerpt length, a per-kind breakdown and the misses. An excerpt is relevant when it cites the "
         "gold file and covers at least half of an occurrence of the gold span.",
     )
-    evaluate.add_argument("--questions", type=Path, default=Path("eval/dev.jsonl"), metavar="FILE",
-                          help="JSONL question file (default eval/dev.jsonl)")
+    evaluate.add_argument("--questions", type=Path, metavar="FILE",
+                          help="JSONL question file (default eval/dev.jsonl unless --perspectives/--corroboration)")
+    evaluate.add_argument("--perspectives", type=Path, metavar="FILE",
+                          help="JSONL of questions with the voices that address them (gold span each) and those that "
+                          "do not: precision/recall of 'addressed' (out of fold), voice hit@1, latency")
+    evaluate.add_argument("--corroboration", type=Path, metavar="FILE",
+                          help="JSONL of span pairs from different sources labelled same claim or not: "
+                          "out-of-fold precision/recall of 'also'")
     evaluate.add_argument("--depth", type=int, default=10, metavar="N",
                           help="excerpts retrieved per question, and the cut-off of recall@N (default 10)")
     evaluate.add_argument("--run-out", type=Path, metavar="FILE", help="write the ranked hits per question (JSONL)")
@@ -171,6 +182,8 @@ def run_ask(args: argparse.Namespace) -> int:
     settings = settings_from(args, k=args.k)
     clean_question(args.question, settings.max_question_chars)  # fail fast, before loading anything
     retriever = Retriever.open(settings, reporter_for_terminal())
+    if args.perspectives:
+        return _print_perspectives(retriever.perspectives(args.question, source=args.source, k=settings.k), args.json)
     answer = retriever.ask(args.question, k=settings.k, source=args.source)
     if args.json:
         print(answer_as_json(answer))
@@ -185,6 +198,54 @@ def run_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_perspectives(perspectives, as_json: bool) -> int:
+    from qabot.render import perspectives_lines
+
+    if as_json:
+        print(json.dumps(perspectives.to_dict(), ensure_ascii=False))
+    elif sys.stdout.isatty():
+        from rich.console import Console
+
+        from qabot.render import as_rich
+
+        Console().print(as_rich(perspectives_lines(perspectives)))
+    else:
+        from qabot.render import as_text
+
+        print(as_text(perspectives_lines(perspectives)), end="")
+    return 0
+
+
+def run_voice_eval(args: argparse.Namespace) -> int:
+    """`qabot eval --perspectives FILE --corroboration FILE`: the two labelled sets of issue 16."""
+    from qabot.corroboration_eval import evaluate_pairs, load_pairs
+    from qabot.perspective_eval import evaluate_perspectives, questions_of, voice_cases
+    from qabot.progress import reporter_for_terminal
+    from qabot.retrieval import Retriever
+
+    retriever = Retriever.open(settings_from(args), reporter_for_terminal())
+    results, problems = {}, []
+    if args.perspectives:
+        cases, skipped = voice_cases(retriever, args.perspectives)
+        problems += skipped
+        results["perspectives"] = evaluate_perspectives(retriever, cases, questions_of(args.perspectives))
+    if args.corroboration:
+        pairs, skipped = load_pairs(args.corroboration, retriever.index)
+        problems += skipped
+        current = (retriever.settings.retrieval.also_term_weight, retriever.settings.retrieval.also_threshold)
+        results["corroboration"] = evaluate_pairs(pairs, current)
+    for problem in problems:
+        print(f"qabot: skipped {problem}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(results | {"skipped": problems}))
+    else:
+        for name, figures in results.items():
+            print(name)
+            for key, value in figures.items():
+                print(f"  {key:<32} {value}")
+    return 0
+
+
 def run_eval(args: argparse.Namespace) -> int:
     import time
 
@@ -193,6 +254,11 @@ def run_eval(args: argparse.Namespace) -> int:
     from qabot.errors import SettingsError
     from qabot.progress import reporter_for_terminal
 
+    if args.perspectives or args.corroboration:
+        if args.questions:
+            raise SettingsError("--questions runs on its own; give --perspectives/--corroboration in another run")
+        return run_voice_eval(args)
+    args.questions = args.questions or Path("eval/dev.jsonl")
     settings = settings_from(args)
     names = [n.strip() for n in (args.compare or ("default,dense,bm25" if args.plot else "default")).split(",") if n.strip()]
     for name in names:
