@@ -43,11 +43,13 @@ def count(predicted: Sequence[bool], labels: Sequence[bool]) -> Counts:
 def fit_threshold(scores: Sequence[float], labels: Sequence[bool], min_precision: float) -> float:
     """The threshold (a score is "yes" when ≥ it) with the best recall among those whose precision
     on these items is at least `min_precision`; if none reaches it, the most precise one. Ties go
-    to the higher threshold; the threshold sits midway between neighbouring scores."""
+    to the higher threshold, which sits midway between neighbouring scores (or just outside them)."""
     values = np.asarray(scores, dtype=np.float64)
     truth = np.asarray(labels, dtype=bool)
     distinct = np.unique(values)
-    cuts = np.concatenate([(distinct[:-1] + distinct[1:]) / 2, [distinct[-1] + 1e-6]]) if distinct.size else np.array([0.0])
+    if not distinct.size:
+        return 0.0
+    cuts = np.concatenate([[distinct[0] - 1e-6], (distinct[:-1] + distinct[1:]) / 2, [distinct[-1] + 1e-6]])
     best, best_key = float(cuts[-1]), (-1.0, -1.0, -np.inf)
     for cut in cuts:
         counts = count(values >= cut, truth)

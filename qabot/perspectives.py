@@ -43,6 +43,11 @@ def split_addressed(evidence: list[VoiceEvidence], bar: float) -> tuple[list[Voi
     return [e for e in evidence if e.strength >= bar], [e for e in evidence if e.strength < bar]
 
 
+def by_best_excerpt(evidence: list[VoiceEvidence], scores: np.ndarray) -> list[VoiceEvidence]:
+    """Voices in the order of their best excerpt's score (how perspectives are shown: best first)."""
+    return sorted(evidence, key=lambda e: (-float(scores[e.row]), e.row))
+
+
 def voice_name(voice, source: str) -> str:
     """What a voice is called: the speaker, else the author, else its document."""
     return voice.label or source

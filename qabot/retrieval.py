@@ -18,7 +18,7 @@ from qabot.errors import UnknownSourceError
 from qabot.display import display_span
 from qabot.index import Index
 from qabot.lexical import tokenize
-from qabot.perspectives import split_addressed, voice_evidence, voice_name
+from qabot.perspectives import by_best_excerpt, split_addressed, voice_evidence, voice_name
 from qabot.progress import Reporter
 from qabot.question import clean_question
 from qabot.ranking import boost, fingerprint, fuse, without_near_duplicates
@@ -92,7 +92,7 @@ class Retriever:
         addressed, silent = split_addressed(evidence, self.settings.retrieval.voice_bar)
         terms = set(tokenize(question))
         perspectives = []
-        for number, item in enumerate(addressed, 1):
+        for number, item in enumerate(by_best_excerpt(addressed, ranking.scores), 1):
             excerpt = self.excerpt(item.row, float(ranking.scores[item.row]), number, terms, ranking.vector, ranking.allowed)
             perspectives.append(Perspective(self._voice_name(item.row), excerpt.source, excerpt))
         return Perspectives(
