@@ -66,8 +66,9 @@ class Corroborator:
         """(sentence ids, cosines with each own sentence): the `depth` nearest sentences of each own
         sentence (a same claim is close in meaning), of which only those that could pass are kept."""
         index = self.index
+        columns = np.ascontiguousarray(own.T)  # a strided operand would send the product down a slow path
         if index.sentence_index is None:
-            everything = np.asarray(index.sentence_vectors @ own.T, dtype=np.float32)  # (sentences, own)
+            everything = np.asarray(np.asarray(index.sentence_vectors) @ columns, dtype=np.float32)  # (sentences, own)
             depth = min(self.depth, everything.shape[0])
             ids = np.unique(np.argpartition(-everything, depth - 1, axis=0)[:depth])
         else:
@@ -75,7 +76,7 @@ class Corroborator:
 
             found = search(index.sentence_index, np.ascontiguousarray(own, dtype=np.float32), self.depth)[1]
             ids = np.unique(found[found >= 0])
-        cosines = np.asarray(np.asarray(index.sentence_vectors[ids]) @ own.T, dtype=np.float32).T
+        cosines = np.asarray(np.asarray(index.sentence_vectors[ids]) @ columns, dtype=np.float32).T
         keep = cosines.max(axis=0) >= self.threshold - self.term_weight
         return ids[keep], cosines[:, keep]
 

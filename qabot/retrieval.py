@@ -228,7 +228,7 @@ class Retriever:
     def corroborating(self, excerpt: Excerpt, source: str | None = None) -> list[Excerpt]:
         """The passages behind `excerpt.also` as excerpts (ranked 1, 2, …), the matching sentence
         marked; `source` is the filter in force, as when the excerpt was given."""
-        row = self._row_of(excerpt)
+        row = self.row_of(excerpt)
         allowed = self.index.source_mask(self.index.resolve(source)) if source else None
         result = []
         for number, match in enumerate(self.corroborator.matches(row, allowed), 1):
@@ -244,7 +244,8 @@ class Retriever:
             ))
         return result
 
-    def _row_of(self, excerpt: Excerpt) -> int:
+    def row_of(self, excerpt: Excerpt) -> int:
+        """The passage row an excerpt quotes."""
         if self._rows is None:
             self._rows = {(p.source, p.start, p.end): row for row, p in enumerate(self.index.passages)}
         row = self._rows.get((excerpt.source, excerpt.start, excerpt.end))
