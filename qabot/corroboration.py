@@ -27,9 +27,14 @@ class ClaimMatch:
     score: float
 
 
+MIN_CLAIM_TERMS = 6  # fewer content terms (a heading, a title, "Yes.") state no claim to match
+
+
 def claim_terms(text: str) -> frozenset[str]:
-    """Content-word stems, numbers and names of a sentence (stop words dropped)."""
-    return frozenset(tokenize(text))
+    """Content-word stems, numbers and names of a sentence (stop words dropped); empty when the
+    sentence states no claim: a question, or too short to carry particulars (a heading)."""
+    terms = frozenset(tokenize(text))
+    return terms if len(terms) >= MIN_CLAIM_TERMS and not text.rstrip().endswith("?") else frozenset()
 
 
 def term_overlap(first: frozenset[str], second: frozenset[str]) -> float:
@@ -98,9 +103,12 @@ class Corroborator:
             if source == own_source or (allowed is not None and not allowed[other]):
                 continue
             terms = self.sentence_terms(sentence)
+            if not terms:
+                continue
             score = max(
-                claim_score(float(cosines[k, column]), term_overlap(own_terms[k], terms), self.term_weight)
-                for k in range(last - first)
+                (claim_score(float(cosines[k, column]), term_overlap(own_terms[k], terms), self.term_weight)
+                 for k in range(last - first) if own_terms[k]),
+                default=-np.inf,
             )
             if score >= self.threshold and (source not in best or score > best[source].score):
                 span = index.passages[other].sentences[sentence - int(index.sentence_offsets[other])]

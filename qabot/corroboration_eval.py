@@ -72,7 +72,8 @@ def load_pairs(path: Path, index) -> tuple[list[LabelledPair], list[str]]:
         features = tuple(
             (float(cosines[i, j]), term_overlap(terms[0][i], terms[1][j]))
             for i in range(len(sides[0])) for j in range(len(sides[1]))
-        )
+            if terms[0][i] and terms[1][j]
+        ) or ((-1.0, 0.0),)
         pairs.append(LabelledPair(str(data.get("id") or f"line{number}"), same, features))
     if not pairs:
         raise EvalInputError(f"no usable pair in {path}")
