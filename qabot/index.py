@@ -25,6 +25,7 @@ from qabot import __version__
 from qabot.errors import IndexCorruptError, IndexMissingError, SourcesError
 from qabot.passages import Passage, split_document
 from qabot.progress import Reporter, SilentReporter
+from qabot.scan import ReadLimits, scan_folder
 from qabot.settings import Settings
 from qabot.vector_index import configure_loaded
 from qabot.sources import (
@@ -34,7 +35,6 @@ from qabot.sources import (
     hash_bytes,
     load_manifest,
     read_document,
-    source_files,
 )
 
 FORMAT_VERSION = 2
@@ -185,9 +185,9 @@ def _file_state(path: Path) -> dict:
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-def _changed_files(sources_dir: Path, recorded: dict[str, dict]) -> tuple[list[str], list[str]]:
+def _changed_files(sources_dir: Path, recorded: dict[str, dict], limits: ReadLimits) -> tuple[list[str], list[str]]:
     """(new or changed, removed) files versus the manifest; content hashes settle doubtful mtimes."""
-    current = {p.relative_to(sources_dir).as_posix(): p for p in source_files(sources_dir)}
+    current = {p.relative_to(sources_dir).as_posix(): p for p in scan_folder(sources_dir, limits).files}
     changed = []
     for source, path in current.items():
         old = recorded.get(source)
@@ -222,7 +222,10 @@ def check_freshness(settings: Settings) -> Freshness:
     recorded = dict(manifest["files"])
     recorded.update(manifest.get("skipped", {}))
     recorded_manifest = manifest.get("sources_manifest_hash")
-    changed, removed = _changed_files(settings.sources, recorded)
+    limits = ReadLimits.from_settings(settings)
+    if manifest.get("read_limits") != limits.as_dict():
+        reasons.append("reading limits changed")
+    changed, removed = _changed_files(settings.sources, recorded, limits)
     if changed:
         reasons.append(f"{len(changed)} file(s) new or changed: {', '.join(changed[:5])}")
     if removed:
@@ -291,7 +294,12 @@ def build_index(settings: Settings, reporter: Reporter | None = None, force: boo
         files: dict[str, dict] = {}
         skipped: dict[str, dict] = {}
         kept: list[list] = []  # [passage, vector or None, sentence vectors or None, document]
-        for path in source_files(settings.sources):
+        limits = ReadLimits.from_settings(settings)
+        scan = scan_folder(settings.sources, limits)  # links out of the folder, loops, oversized files
+        for source, why in scan.skipped:
+            report.skipped.append((source, why))
+            reporter.message(f"skipped {source}: {why}")
+        for path in scan.files:
             source = path.relative_to(settings.sources).as_posix()
             state = _file_state(path)
             data_hash = hash_bytes(path.read_bytes())
@@ -307,7 +315,7 @@ def build_index(settings: Settings, reporter: Reporter | None = None, force: boo
                 report.reused += len(pairs)
             else:
                 try:
-                    document = read_document(path, source, sources_manifest.get(source))
+                    document = read_document(path, source, sources_manifest.get(source), limits)
                 except (ValueError, OSError) as error:
                     report.skipped.append((source, str(error)))
                     skipped[source] = {**state, "hash": data_hash, "reason": str(error)}
@@ -378,6 +386,7 @@ def build_index(settings: Settings, reporter: Reporter | None = None, force: boo
             "sources_manifest_hash": _sources_manifest_hash(settings.sources),
             "files": files,
             "skipped": skipped,
+            "read_limits": limits.as_dict(),
             "passages": len(passages),
             "sentences": int(sentence_offsets[-1]) if len(sentence_offsets) else 0,
             "index_type": "flat",

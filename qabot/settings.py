@@ -118,6 +118,18 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="Named sources/index pairs, e.g. [collections.notes] sources = 'notes', index = 'notes-index'.",
     )
+    # reading the sources folder safely: what lies outside it, and how much one file may hold
+    follow_outside_links: bool = Field(
+        False, description="Read files and folders that symbolic links in the sources folder point to outside it."
+    )
+    max_file_mb: float = Field(50.0, gt=0, description="Files larger than this (MB) are skipped without being read.")
+    max_pdf_pages: int = Field(2000, ge=1, description="PDFs with more pages are skipped.")
+    max_html_depth: int = Field(
+        512, ge=16, description="HTML nested deeper than this many elements is skipped."
+    )
+    max_extracted_chars: int = Field(
+        50_000_000, ge=1000, description="HTML or PDF files whose extracted text is longer are skipped."
+    )
     watch_debounce_ms: int = Field(
         1000, ge=50, description="`qabot index --watch` waits this long after the last change before rebuilding."
     )
