@@ -3,10 +3,40 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 
 from qabot.answer import Answer, Excerpt
 
 NOT_COVERED = "The sources don't seem to cover this."
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}  # controls, invisible formatting (bidi), surrogates, line breaks
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _escape(char: str) -> str:
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def safe_source_name(name: str) -> str:
+    """A file name (or any one-line label or message) fit to print on one line in any frontend.
+
+    File names may hold newlines, terminal escape sequences, bidi overrides or undecodable bytes;
+    each such character is shown escaped (`\\n`, `\\x1b`, `\\u202e`, `\\udcff`), everything else as is.
+    """
+    if name.isprintable():
+        return name
+    return "".join(_escape(ch) if unicodedata.category(ch) in _UNSAFE_CATEGORIES else ch for ch in name)
+
+
+def json_line(data) -> str:
+    """One line of JSON, readable non-ASCII kept, and safe for line-by-line readers: the characters
+    some of them split lines at (U+2028, U+2029, C1 controls) and lone surrogates are `\\u` escapes."""
+    text = json.dumps(data, ensure_ascii=False)
+    return _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def citation(excerpt: Excerpt) -> str:
@@ -20,7 +50,7 @@ def citation(excerpt: Excerpt) -> str:
     if excerpt.page:
         parts.append(f"p. {excerpt.page}")
     parts.append(f"{excerpt.source} [{excerpt.start}:{excerpt.end}]")
-    return " · ".join(parts)
+    return safe_source_name(" · ".join(parts))
 
 
 def highlighted_parts(excerpt: Excerpt) -> list[tuple[str, bool]]:
@@ -59,7 +89,7 @@ def answer_as_text(answer: Answer) -> str:
 
 
 def answer_as_json(answer: Answer) -> str:
-    return json.dumps(answer.to_dict(), ensure_ascii=False)
+    return json_line(answer.to_dict())
 
 
 def answer_as_rich(answer: Answer):
@@ -117,7 +147,8 @@ def reply_as_text(reply) -> str:
         for source in reply.sources:
             mark = "*" if source["source"] == reply.active else " "
             who = f" — {source['author']}" if source["author"] else ""
-            lines.append(f"{mark} {source['source']}: {source['title'] or '(untitled)'}{who} ({source['passages']} passages)")
+            line = f"{mark} {source['source']}: {source['title'] or '(untitled)'}{who} ({source['passages']} passages)"
+            lines.append(safe_source_name(line))
         return "\n".join(lines) + "\n"
     if isinstance(reply, c.HelpReply):
         width = max(len(name) for name in reply.commands)
@@ -125,7 +156,7 @@ def reply_as_text(reply) -> str:
             f"  {name:<{width}}  {text}" for name, text in reply.commands.items()
         ) + "\n"
     if isinstance(reply, c.MessageReply):
-        return ("error: " if reply.error else "") + reply.text + "\n"
+        return ("error: " if reply.error else "") + safe_source_name(reply.text) + "\n"
     return ""
 
 
@@ -160,9 +191,10 @@ def reply_as_rich(reply):
         for column in ("", "source", "title", "author", "passages"):
             table.add_column(column)
         for source in reply.sources:
-            table.add_row("*" if source["source"] == reply.active else "", source["source"], source["title"] or "",
-                          source["author"] or "", str(source["passages"]))
+            cells = (source["source"], source["title"] or "", source["author"] or "")
+            table.add_row("*" if source["source"] == reply.active else "", *(Text(safe_source_name(c)) for c in cells),
+                          str(source["passages"]))
         return table
     if isinstance(reply, c.MessageReply):
-        return Text(reply.text, style="red" if reply.error else "cyan")
+        return Text(safe_source_name(reply.text), style="red" if reply.error else "cyan")
     return Text(reply_as_text(reply).rstrip())
