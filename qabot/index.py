@@ -288,13 +288,14 @@ def build_index(settings: Settings, reporter: Reporter | None = None, force: boo
         old_files = old_manifest.get("files", {})
         sources_manifest = load_manifest(settings.sources)
         manifest_changed = old_manifest.get("sources_manifest_hash") != _sources_manifest_hash(settings.sources)
+        limits = ReadLimits.from_settings(settings)
+        manifest_changed |= old_manifest.get("read_limits") != limits.as_dict()  # files may read differently
 
         report = BuildReport()
         documents: list[Document] = []
         files: dict[str, dict] = {}
         skipped: dict[str, dict] = {}
         kept: list[list] = []  # [passage, vector or None, sentence vectors or None, document]
-        limits = ReadLimits.from_settings(settings)
         scan = scan_folder(settings.sources, limits)  # links out of the folder, loops, oversized files
         for source, why in scan.skipped:
             report.skipped.append((source, why))

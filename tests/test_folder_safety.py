@@ -145,6 +145,19 @@ def test_changing_a_reading_limit_makes_the_index_stale(hostile):
     assert any("big.txt" in reason for reason in larger.reasons)
 
 
+def test_a_lower_limit_drops_a_document_already_indexed(hostile, tmp_path):
+    import shutil
+
+    from qabot.index import build_index, load_index
+
+    settings, _, _ = hostile
+    stricter = settings.model_copy(update={"max_pdf_pages": 1, "index": tmp_path / "index"})
+    shutil.copytree(settings.index, stricter.index)
+    report = build_index(stricter)
+    assert dict(report.skipped)["leaflet.pdf"].startswith("too many pages: 2")
+    assert "leaflet.pdf" not in load_index(stricter.index).documents
+
+
 def test_outside_links_are_read_only_when_the_setting_allows_them(hostile):
     settings, _, _ = hostile
     allowed = scan_folder(settings.sources, ReadLimits(follow_outside_links=True))
