@@ -31,12 +31,14 @@ class ReadLimits:
 
     @classmethod
     def from_settings(cls, settings) -> ReadLimits:
+        """From `settings.reading` (qabot.settings.ReadingSettings)."""
+        reading = settings.reading
         return cls(
-            follow_outside_links=settings.follow_outside_links,
-            max_file_bytes=int(settings.max_file_mb * MB),
-            max_pdf_pages=settings.max_pdf_pages,
-            max_html_depth=settings.max_html_depth,
-            max_extracted_chars=settings.max_extracted_chars,
+            follow_outside_links=reading.follow_outside_links,
+            max_file_bytes=int(reading.max_file_mb * MB),
+            max_pdf_pages=reading.max_pdf_pages,
+            max_html_depth=reading.max_html_depth,
+            max_extracted_chars=reading.max_extracted_chars,
         )
 
     def as_dict(self) -> dict:
@@ -115,7 +117,7 @@ class _Walk:
             self.skip(path, f"{link}not a regular file (a device, pipe or socket)")
         elif info.st_size > self.limits.max_file_bytes:
             self.skip(path, f"{link}too large: {_megabytes(info.st_size)} "
-                            f"(the limit is {_megabytes(self.limits.max_file_bytes)}, setting max_file_mb)")
+                            f"(the limit is {_megabytes(self.limits.max_file_bytes)}, setting reading.max_file_mb)")
         else:
             self.scan.files.append(path)
 
@@ -131,7 +133,7 @@ class _Walk:
             return
         if not _is_within(target, self.root) and not self.limits.follow_outside_links:
             self.skip(path, f"link to {target}, outside the sources folder "
-                            "(not read; setting follow_outside_links allows it)")
+                            "(not read; setting reading.follow_outside_links allows it)")
             return
         if stat.S_ISDIR(info.st_mode):
             self.linked_folders.append((path, target))
@@ -173,5 +175,5 @@ def read_capped(path: Path, max_bytes: int) -> bytes:
     with open(path, "rb") as handle:
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise ValueError(f"too large: over {_megabytes(max_bytes)} (setting max_file_mb)")
+        raise ValueError(f"too large: over {_megabytes(max_bytes)} (setting reading.max_file_mb)")
     return data

@@ -60,12 +60,13 @@ def make_hostile_folder(base: Path) -> Path:
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory, embedder):
     """(settings, build report, retriever) over the hostile folder."""
-    from qabot.index import build_index
+    from qabot.build import build_index
     from qabot.retrieval import Retriever
     from qabot.settings import Settings
 
     base = tmp_path_factory.mktemp("hostile")
-    settings = Settings(sources=make_hostile_folder(base), index=base / "index", max_file_mb=0.05, max_pdf_pages=20)
+    limits = {"max_file_mb": 0.05, "max_pdf_pages": 20}
+    settings = Settings(sources=make_hostile_folder(base), index=base / "index", reading=limits)
     report = build_index(settings)
     return settings, report, Retriever.open(settings)
 
@@ -103,8 +104,8 @@ def test_oversized_deeply_nested_and_long_files_are_skipped_with_the_reason(host
     _, report, retriever = hostile
     skipped = dict(report.skipped)
     assert skipped["big.txt"].startswith("too large: 0.072 MB") and "max_file_mb" in skipped["big.txt"]
-    assert skipped["deep.html"] == "HTML nested more than 512 elements deep (setting max_html_depth)"
-    assert skipped["book.pdf"] == "too many pages: 30 (the limit is 20, setting max_pdf_pages)"
+    assert skipped["deep.html"] == "HTML nested more than 512 elements deep (setting reading.max_html_depth)"
+    assert skipped["book.pdf"] == "too many pages: 30 (the limit is 20, setting reading.max_pdf_pages)"
     assert sorted(retriever.index.documents) == sorted(
         ["bees-link.md", "leaflet.pdf", "notes/bees.md", "tides.txt", ODD_NAME]
     )
@@ -128,7 +129,8 @@ def test_asking_for_what_lies_outside_quotes_nothing_from_it(hostile):
 
 
 def test_the_same_folder_stays_fresh_despite_its_skipped_links_and_files(hostile):
-    from qabot.index import build_index, check_freshness
+    from qabot.build import build_index
+    from qabot.freshness import check_freshness
 
     settings, _, _ = hostile
     assert check_freshness(settings).fresh
@@ -136,26 +138,27 @@ def test_the_same_folder_stays_fresh_despite_its_skipped_links_and_files(hostile
 
 
 def test_changing_a_reading_limit_makes_the_index_stale(hostile):
-    from qabot.index import check_freshness
+    from qabot.freshness import check_freshness
 
     settings, _, _ = hostile
-    freshness = check_freshness(settings.model_copy(update={"max_pdf_pages": 50}))
+    freshness = check_freshness(settings.with_overrides({"reading": {"max_pdf_pages": 50}}))
     assert "reading limits changed" in freshness.reasons
-    larger = check_freshness(settings.model_copy(update={"max_file_mb": 1.0}))
+    larger = check_freshness(settings.with_overrides({"reading": {"max_file_mb": 1.0}}))
     assert any("big.txt" in reason for reason in larger.reasons)
 
 
 def test_a_lower_limit_drops_a_document_already_indexed(hostile, tmp_path):
     import shutil
 
-    from qabot.index import build_index, load_index
+    from qabot.build import build_index
+    from qabot.index import Index
 
     settings, _, _ = hostile
-    stricter = settings.model_copy(update={"max_pdf_pages": 1, "index": tmp_path / "index"})
-    shutil.copytree(settings.index, stricter.index)
+    stricter = settings.with_overrides({"reading": {"max_pdf_pages": 1}, "index": tmp_path / "index"})
+    shutil.copytree(settings.index, stricter.index, symlinks=True)
     report = build_index(stricter)
     assert dict(report.skipped)["leaflet.pdf"].startswith("too many pages: 2")
-    assert "leaflet.pdf" not in load_index(stricter.index).documents
+    assert "leaflet.pdf" not in Index.open(stricter.index).documents
 
 
 def test_outside_links_are_read_only_when_the_setting_allows_them(hostile):
@@ -170,17 +173,21 @@ def test_config_shows_the_outside_links_setting(capsys, monkeypatch):
     from qabot.cli import main
 
     assert main(["config", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["follow_outside_links"] is False
-    monkeypatch.setenv("QABOT_FOLLOW_OUTSIDE_LINKS", "true")
+    assert json.loads(capsys.readouterr().out)["reading"]["follow_outside_links"] is False
+    monkeypatch.setenv("QABOT_READING__FOLLOW_OUTSIDE_LINKS", "true")
+    assert main(["config", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["reading"]["follow_outside_links"] is True
     assert main(["config"]) == 0
-    assert any(line.split() == ["follow_outside_links", "True"] for line in capsys.readouterr().out.splitlines())
+    assert "'follow_outside_links': True" in capsys.readouterr().out
 
 
 def test_a_file_name_with_control_characters_is_cited_escaped_in_every_frontend(hostile, capsys):
     from rich.console import Console
 
+    from qabot.chat import handle_line
     from qabot.cli import main
     from qabot.conversation import Conversation
+    from qabot.engine import Engine
     from qabot.render import answer_as_json, answer_as_rich, answer_as_text, reply_as_rich, reply_as_text
 
     settings, _, retriever = hostile
@@ -192,13 +199,15 @@ def test_a_file_name_with_control_characters_is_cited_escaped_in_every_frontend(
         console.print(renderable)
         return console.file.getvalue()
 
-    conversation = Conversation(lambda: retriever, k=1)
+    conversation = Conversation(Engine(settings), k=1)
     shown = {
         "text": answer_as_text(answer),
         "rich": rich_text(answer_as_rich(answer)),
-        "repl answer": reply_as_text(conversation.handle("What glows amber at dusk?")),
-        "repl context": rich_text(reply_as_rich(conversation.handle(":context 1"))),
-        "repl sources": reply_as_text(conversation.handle(":sources")) + rich_text(reply_as_rich(conversation.handle(":sources"))),
+        "repl answer": reply_as_text(handle_line(conversation, "What glows amber at dusk?")),
+        "repl context": rich_text(reply_as_rich(handle_line(conversation, ":context 1"))),
+        "repl source": reply_as_text(handle_line(conversation, ":source lantern")),
+        "repl sources": reply_as_text(handle_line(conversation, ":sources"))
+        + rich_text(reply_as_rich(handle_line(conversation, ":sources"))),
     }
     assert main(["show", "lantern", "0", "20", *where(settings)]) == 0
     shown["show"] = capsys.readouterr().out
@@ -221,10 +230,14 @@ def test_build_warnings_name_odd_files_on_one_line(tmp_path, capsys):
 
 def test_show_and_context_print_only_the_indexed_text(hostile, capsys):
     """Never the file as it is now: it may have changed, or be replaced by a link out of the folder."""
+    from qabot.chat import handle_line
     from qabot.cli import main
     from qabot.conversation import Conversation
+    from qabot.engine import Engine
 
-    settings, _, retriever = hostile
+    settings, _, _ = hostile
+    engine = Engine(settings)
+    engine.retriever()  # loaded while the index is fresh, as a running REPL or bot would be
     path = settings.sources / "tides.txt"
     before = path.stat()
     path.unlink()
@@ -234,9 +247,9 @@ def test_show_and_context_print_only_the_indexed_text(hostile, capsys):
         out = capsys.readouterr().out
         assert TIDES[:40].split()[0] in out and "vault" not in out
         assert "changed or gone since it was indexed" in out
-        conversation = Conversation(lambda: retriever, k=1)
-        conversation.handle("When is high tide at the harbour?")
-        context = conversation.handle(":context 1")
+        conversation = Conversation(engine, k=1)
+        handle_line(conversation, "When is high tide at the harbour?")
+        context = handle_line(conversation, ":context 1")
         assert "vault" not in context.before + context.excerpt.text + context.after
         assert main(["show", "passwd.txt", "0", "10", *where(settings)]) == 2  # skipped, so not a source
         assert main(["show", "../outside/secret.txt", "0", "10", *where(settings)]) == 2

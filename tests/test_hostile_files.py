@@ -32,7 +32,7 @@ def test_a_file_over_the_size_cap_is_skipped_by_the_scan_and_refused_by_the_read
     limits = ReadLimits(max_file_bytes=100_000)
     scan = scan_folder(tmp_path, limits)
     assert [p.name for p in scan.files] == ["small.txt"]
-    assert dict(scan.skipped)["big.txt"] == "too large: 0.15 MB (the limit is 0.1 MB, setting max_file_mb)"
+    assert dict(scan.skipped)["big.txt"] == "too large: 0.15 MB (the limit is 0.1 MB, setting reading.max_file_mb)"
     with pytest.raises(ValueError, match="too large"):  # a file that grew after the scan
         read_document(tmp_path / "big.txt", "big.txt", limits=limits)
 
@@ -42,7 +42,7 @@ def test_a_pdf_over_the_page_cap_is_skipped_and_one_under_it_is_read(tmp_path):
     make_pdf(tmp_path / "leaflet.pdf", ["Opening hours of the library.", "The reading room closes at six."])
     scan = read_sources(tmp_path, ReadLimits(max_pdf_pages=20))
     assert [d.source for d in scan.documents] == ["leaflet.pdf"]
-    assert dict(scan.skipped)["book.pdf"] == "too many pages: 30 (the limit is 20, setting max_pdf_pages)"
+    assert dict(scan.skipped)["book.pdf"] == "too many pages: 30 (the limit is 20, setting reading.max_pdf_pages)"
     assert len(read_sources(tmp_path).documents) == 2  # under the default cap both are read
 
 

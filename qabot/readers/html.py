@@ -91,7 +91,7 @@ def extract_html(html: str, limits: ReadLimits = ReadLimits()) -> ExtractedText:
     from selectolax.lexbor import LexborHTMLParser
 
     if nesting_depth(html, limits.max_html_depth) > limits.max_html_depth:
-        raise ValueError(f"HTML nested more than {limits.max_html_depth} elements deep (setting max_html_depth)")
+        raise ValueError(f"HTML nested more than {limits.max_html_depth} elements deep (setting reading.max_html_depth)")
     tree = LexborHTMLParser(html)
     title_node = tree.css_first("title")
     page_title = " ".join(title_node.text().split()) if title_node else None
@@ -135,7 +135,7 @@ def extract_html(html: str, limits: ReadLimits = ReadLimits()) -> ExtractedText:
 
 
 def _too_long(limits: ReadLimits) -> str:
-    return f"extracted text longer than {limits.max_extracted_chars:,} characters (setting max_extracted_chars)"
+    return f"extracted text longer than {limits.max_extracted_chars:,} characters (setting reading.max_extracted_chars)"
 
 
 def read_html(path: Path, limits: ReadLimits = ReadLimits()) -> ExtractedText:

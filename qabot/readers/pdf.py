@@ -34,14 +34,14 @@ def _page_texts(reader, limits: ReadLimits) -> list[str]:
     """Each page's text, refusing a PDF over the page or extracted-text limits."""
     count = len(reader.pages)
     if count > limits.max_pdf_pages:
-        raise ValueError(f"too many pages: {count} (the limit is {limits.max_pdf_pages}, setting max_pdf_pages)")
+        raise ValueError(f"too many pages: {count} (the limit is {limits.max_pdf_pages}, setting reading.max_pdf_pages)")
     texts, total = [], 0
     for page in reader.pages:
         texts.append((page.extract_text() or "").strip())
         total += len(texts[-1])
         if total > limits.max_extracted_chars:
             raise ValueError(
-                f"extracted text longer than {limits.max_extracted_chars:,} characters (setting max_extracted_chars)"
+                f"extracted text longer than {limits.max_extracted_chars:,} characters (setting reading.max_extracted_chars)"
             )
     return texts
 
