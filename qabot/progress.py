@@ -39,6 +39,9 @@ class PlainReporter(SilentReporter):
 
         print(f"qabot: {safe_source_name(text)}", file=sys.stderr, flush=True)
 
+    def start(self, total: int) -> None:
+        self.message(f"embedding {total} texts")
+
 
 class BarReporter(PlainReporter):
     """A rich progress bar over the texts being embedded (or any other counted work)."""
@@ -48,7 +51,7 @@ class BarReporter(PlainReporter):
         self._progress = None
         self._task = None
 
-    def start(self, total: int) -> None:
+    def start(self, total: int) -> None:  # noqa: D102 — a bar instead of the message
         from rich.console import Console
         from rich.progress import (
             BarColumn,

@@ -1,7 +1,8 @@
 """The one place configuration is read.
 
 Sources, in rising priority: defaults < `config/qabot.toml` < `.env` < `QABOT_*` environment
-variables < explicit values (command-line flags), so a flag always wins.
+variables < explicit values (command-line flags), so a flag always wins. The module is long only
+because every setting is declared here with its default and the description `qabot config` shows.
 """
 
 from __future__ import annotations
