@@ -149,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return getattr(commands, args.handler)(args)
     except QabotError as error:
-        print(f"qabot: error: {error}", file=sys.stderr)
+        from qabot.render import safe_source_name
+
+        print(f"qabot: error: {safe_source_name(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("qabot: interrupted", file=sys.stderr)

@@ -42,7 +42,9 @@ def run_index(args: argparse.Namespace) -> int:
             f"({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f} s"
         )
         if report.removed:
-            print(f"removed: {', '.join(report.removed)}")
+            from qabot.render import safe_source_name
+
+            print(f"removed: {safe_source_name(', '.join(report.removed))}")
     return 0
 
 
@@ -150,10 +152,11 @@ def run_bench(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from qabot.render import json_line
     from qabot.show import show_span, span_as_text
 
     span = show_span(settings_from(args), args.source, args.start, args.end, args.context)
-    print(json.dumps(span.to_dict(), ensure_ascii=False) if args.json else span_as_text(span, raw=args.raw), end="\n" if args.json else "")
+    print(json_line(span.to_dict()) if args.json else span_as_text(span, raw=args.raw), end="\n" if args.json else "")
     return 0
 
 

@@ -7,10 +7,10 @@ import sys
 
 
 def print_perspectives(perspectives, as_json: bool) -> int:
-    from qabot.render import as_text, perspectives_lines
+    from qabot.render import as_text, json_line, perspectives_lines
 
     if as_json:
-        print(json.dumps(perspectives.to_dict(), ensure_ascii=False))
+        print(json_line(perspectives.to_dict()))
     elif sys.stdout.isatty():
         from rich.console import Console
 
