@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qabot.answer import Excerpt, Highlight
+from qabot.display import display_span
 from qabot.lexical import tokenize
 
 
@@ -114,3 +116,20 @@ class Corroborator:
                 span = index.passages[other].sentences[sentence - int(index.sentence_offsets[other])]
                 best[source] = ClaimMatch(other, tuple(span), round(score, 4))
         return sorted(best.values(), key=lambda m: (-m.score, m.row))
+
+
+def match_excerpts(index, matches: list[ClaimMatch]) -> list[Excerpt]:
+    """The matched passages as excerpts ranked 1, 2, …, each with its matching sentence marked."""
+    result = []
+    for number, match in enumerate(matches, 1):
+        passage = index.passages[match.row]
+        document = index.document(passage.source)
+        raw = document.text[passage.start : passage.end]
+        text_start, text_end = display_span(raw, match.sentence[0] - passage.start, match.sentence[1] - passage.start)
+        result.append(Excerpt(
+            source=passage.source, start=passage.start, end=passage.end, text=passage.text, score=match.score,
+            rank=number, title=document.title, author=document.author, section=passage.section,
+            highlight=Highlight(match.sentence[0], match.sentence[1], text_start, text_end),
+            page=document.page_at(passage.start),
+        ))
+    return result

@@ -13,7 +13,7 @@ import numpy as np
 
 from qabot.abstention import confidence, evidence, proper_nouns
 from qabot.answer import Also, Answer, Excerpt, Highlight, Perspective, Perspectives
-from qabot.corroboration import Corroborator
+from qabot.corroboration import Corroborator, match_excerpts
 from qabot.errors import UnknownSourceError
 from qabot.display import display_span
 from qabot.index import Index
@@ -230,19 +230,7 @@ class Retriever:
         marked; `source` is the filter in force, as when the excerpt was given."""
         row = self.row_of(excerpt)
         allowed = self.index.source_mask(self.index.resolve(source)) if source else None
-        result = []
-        for number, match in enumerate(self.corroborator.matches(row, allowed), 1):
-            passage = self.index.passages[match.row]
-            document = self.index.document(passage.source)
-            raw = document.text[passage.start : passage.end]
-            text_start, text_end = display_span(raw, match.sentence[0] - passage.start, match.sentence[1] - passage.start)
-            result.append(Excerpt(
-                source=passage.source, start=passage.start, end=passage.end, text=passage.text, score=match.score,
-                rank=number, title=document.title, author=document.author, section=passage.section,
-                highlight=Highlight(match.sentence[0], match.sentence[1], text_start, text_end),
-                page=document.page_at(passage.start),
-            ))
-        return result
+        return match_excerpts(self.index, self.corroborator.matches(row, allowed))
 
     def row_of(self, excerpt: Excerpt) -> int:
         """The passage row an excerpt quotes."""
