@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 
 def settings_from(args: argparse.Namespace, **extra):
@@ -41,7 +42,9 @@ def run_index(args: argparse.Namespace) -> int:
             f"({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f} s"
         )
         if report.removed:
-            print(f"removed: {', '.join(report.removed)}")
+            from qabot.render import safe_source_name
+
+            print(f"removed: {safe_source_name(', '.join(report.removed))}")
     return 0
 
 
@@ -54,6 +57,10 @@ def run_ask(args: argparse.Namespace) -> int:
     settings = settings_from(args, k=args.k)
     clean_question(args.question, settings.max_question_chars)  # fail fast, before loading anything
     retriever = Retriever.open(settings, reporter_for_terminal())
+    if args.perspectives:
+        from qabot.voice_commands import print_perspectives
+
+        return print_perspectives(retriever.perspectives(args.question, source=args.source, k=settings.k), args.json)
     answer = retriever.ask(args.question, k=settings.k, source=args.source)
     if args.json:
         print(answer_as_json(answer))
@@ -76,6 +83,13 @@ def run_eval(args: argparse.Namespace) -> int:
     from qabot.errors import SettingsError
     from qabot.progress import BarReporter, reporter_for_terminal
 
+    if args.perspectives or args.corroboration:
+        from qabot.voice_commands import run_voice_eval
+
+        if args.questions:
+            raise SettingsError("--questions runs on its own; give --perspectives/--corroboration in another run")
+        return run_voice_eval(args, settings_from(args))
+    args.questions = args.questions or Path("eval/dev.jsonl")
     settings = settings_from(args)
     names = [n.strip() for n in (args.compare or ("default,dense,bm25" if args.plot else "default")).split(",") if n.strip()]
     for name in names:
@@ -138,10 +152,11 @@ def run_bench(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from qabot.render import json_line
     from qabot.show import show_span, span_as_text
 
     span = show_span(settings_from(args), args.source, args.start, args.end, args.context)
-    print(json.dumps(span.to_dict(), ensure_ascii=False) if args.json else span_as_text(span, raw=args.raw), end="\n" if args.json else "")
+    print(json_line(span.to_dict()) if args.json else span_as_text(span, raw=args.raw), end="\n" if args.json else "")
     return 0
 
 

@@ -35,7 +35,9 @@ class PlainReporter(SilentReporter):
     """Messages on stderr, no progress bar (for pipes, CI and logs)."""
 
     def message(self, text: str) -> None:
-        print(f"qabot: {text}", file=sys.stderr, flush=True)
+        from qabot.render import safe_source_name
+
+        print(f"qabot: {safe_source_name(text)}", file=sys.stderr, flush=True)
 
     def start(self, total: int) -> None:
         self.message(f"embedding {total} texts")

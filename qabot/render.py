@@ -7,6 +7,9 @@ One layout serves both terminal forms: a reply becomes lines of styled segments,
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
+from dataclasses import replace
 
 from qabot.answer import Answer, Excerpt
 
@@ -16,6 +19,35 @@ MORE_HINT = "(more: Enter or :more)"
 
 Segment = tuple[str, str | None]  # (text, rich style or None)
 Line = list[Segment]
+
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}  # controls, invisible formatting (bidi), surrogates, line breaks
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _escape(char: str) -> str:
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def safe_source_name(name: str) -> str:
+    """A file name (or any one-line label or message) fit to print on one line in any frontend.
+
+    File names may hold newlines, terminal escape sequences, bidi overrides or undecodable bytes;
+    each such character is shown escaped (`\\n`, `\\x1b`, `\\u202e`, `\\udcff`), everything else as is.
+    """
+    if name.isprintable():
+        return name
+    return "".join(_escape(ch) if unicodedata.category(ch) in _UNSAFE_CATEGORIES else ch for ch in name)
+
+
+def json_line(data) -> str:
+    """One line of JSON, readable non-ASCII kept, and safe for line-by-line readers: the characters
+    some of them split lines at (U+2028, U+2029, C1 controls) and lone surrogates are `\\u` escapes."""
+    text = json.dumps(data, ensure_ascii=False)
+    return _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def citation(excerpt) -> str:
@@ -29,7 +61,7 @@ def citation(excerpt) -> str:
     if excerpt.page:
         parts.append(f"p. {excerpt.page}")
     parts.append(f"{excerpt.source} [{excerpt.start}:{excerpt.end}]")
-    return " · ".join(parts)
+    return safe_source_name(" · ".join(parts))
 
 
 def highlighted_parts(excerpt: Excerpt) -> list[tuple[str, bool]]:
@@ -56,11 +88,36 @@ def shorten(text: str, limit: int) -> str:
 # ------------------------------------------------------------------------------ the layout
 
 
-def excerpt_lines(excerpt: Excerpt) -> list[Line]:
-    """The numbered quote (best sentence bold), its citation, a blank line."""
-    quote: Line = [(f"{excerpt.rank}. ", None)]
+def also_text(excerpt: Excerpt) -> str | None:
+    """"also in: …" — the other sources stating the same claim, by voice and citation."""
+    if not excerpt.also:
+        return None
+    return safe_source_name("also in: " + "; ".join(
+        f"{a.voice + ', ' if a.voice else ''}{a.source} [{a.start}:{a.end}]" for a in excerpt.also
+    ))
+
+
+def excerpt_lines(excerpt: Excerpt, heading: str | None = None) -> list[Line]:
+    """The numbered quote (best sentence bold), its citation, "also in: …", a blank line."""
+    quote: Line = [(f"{excerpt.rank}. ", None)] + ([(f"{safe_source_name(heading)}: ", "bold cyan")] if heading else [])
     quote += [(piece, "bold" if bold else None) for piece, bold in highlighted_parts(excerpt)]
-    return [quote, [(f"   — {citation(excerpt)}", "dim")], []]
+    lines = [quote, [(f"   — {citation(excerpt)}", "dim")]]
+    also = also_text(excerpt)
+    if also:
+        lines.append([(f"   {also}", "green")])
+    return lines + [[]]
+
+
+def perspectives_lines(perspectives) -> list[Line]:
+    """Each addressing voice's best excerpt, headed by the voice, then the voices that seem silent."""
+    lines: list[Line] = [[(f"Perspectives on: {perspectives.answer.question}", "bold")], []]
+    for perspective in perspectives.perspectives:
+        lines += excerpt_lines(perspective.excerpt, heading=perspective.voice)
+    if not perspectives.perspectives:
+        lines += [[("No voice clearly addresses this.", "yellow")], []]
+    if perspectives.not_addressed:
+        lines.append([(safe_source_name("Seem not to address it: " + ", ".join(perspectives.not_addressed)), "dim")])
+    return lines
 
 
 def answer_lines(answer: Answer, shown: tuple[Excerpt, ...] | None = None) -> list[Line]:
@@ -95,6 +152,15 @@ def reply_lines(reply) -> list[Line]:
         if reply.next_page:
             lines.append([(MORE_HINT, "dim")])
         return lines
+    if isinstance(reply, c.PerspectivesReply):
+        return perspectives_lines(reply.perspectives)
+    if isinstance(reply, c.AlsoReply):
+        if not reply.passages:
+            return [[(f"No other source states a claim of excerpt {reply.excerpt.rank}.", "cyan")]]
+        lines = [[(f"Also said, of excerpt {reply.excerpt.rank}:", "bold")], []]
+        for number, passage in enumerate(reply.passages, 1):
+            lines += excerpt_lines(replace(passage, rank=number))
+        return lines
     if isinstance(reply, c.ContextReply):
         excerpt = reply.excerpt
         return [
@@ -103,8 +169,8 @@ def reply_lines(reply) -> list[Line]:
         ]
     if isinstance(reply, c.SourcesReply):
         return [
-            [(f"{'*' if s.source == reply.active else ' '} {s.source}: {s.title or '(untitled)'}"
-              f"{f' — {s.author}' if s.author else ''} ({s.passages} passages)", None)]
+            [(safe_source_name(f"{'*' if s.source == reply.active else ' '} {s.source}: {s.title or '(untitled)'}"
+                               f"{f' — {s.author}' if s.author else ''} ({s.passages} passages)"), None)]
             for s in reply.sources
         ]
     if isinstance(reply, chat.HelpReply):
@@ -113,7 +179,7 @@ def reply_lines(reply) -> list[Line]:
             [(f"  {name:<{width}}  {text}", None)] for name, text in reply.commands.items()
         ]
     if isinstance(reply, c.MessageReply):
-        return [[(("error: " if reply.error else "") + reply.text, "red" if reply.error else "cyan")]]
+        return [[(("error: " if reply.error else "") + safe_source_name(reply.text), "red" if reply.error else "cyan")]]
     return []
 
 
@@ -148,7 +214,7 @@ def answer_as_rich(answer: Answer):
 
 
 def answer_as_json(answer: Answer) -> str:
-    return json.dumps(answer.to_dict(), ensure_ascii=False)
+    return json_line(answer.to_dict())
 
 
 def reply_as_text(reply) -> str:

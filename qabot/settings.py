@@ -107,6 +107,17 @@ class RetrievalSettings(BaseModel):
     confidence_scale: float = Field(
         0.05, gt=0.0, description="Evidence units per logit when the margin over the threshold becomes a confidence."
     )
+    # perspectives and corroboration: fitted on eval/perspectives.jsonl and eval/corroboration.jsonl
+    # (`qabot eval --perspectives FILE --corroboration FILE` reports the out-of-fold figures and a refit).
+    voice_bar: float = Field(
+        0.66, description="A voice addresses a question when the mean of its two best fused scores, over "
+        "the question's best fused score, reaches this.",
+    )
+    also_threshold: float = Field(
+        0.85, description="Two sentences of different sources state the same claim when cosine + "
+        "also_term_weight × shared-term overlap reaches this.",
+    )
+    also_term_weight: float = Field(0.8, ge=0.0, description="Weight of shared content terms in the same-claim score.")
 
 
 class IndexingSettings(BaseModel):
@@ -152,10 +163,24 @@ class ChatSettings(BaseModel):
     )
 
 
+class ReadingSettings(BaseModel):
+    """What of the sources folder is read: links out of it, and how much one file may hold."""
+
+    follow_outside_links: bool = Field(
+        False, description="Read files and folders that symbolic links in the sources folder point to outside it."
+    )
+    max_file_mb: float = Field(50.0, gt=0, description="Files larger than this (MB) are skipped without being read.")
+    max_pdf_pages: int = Field(2000, ge=1, description="PDFs with more pages are skipped.")
+    max_html_depth: int = Field(512, ge=16, description="HTML nested deeper than this many elements is skipped.")
+    max_extracted_chars: int = Field(
+        50_000_000, ge=1000, description="HTML or PDF files whose extracted text is longer are skipped."
+    )
+
+
 class Settings(BaseSettings):
     """Everything a user can configure, with the default that qabot ships with.
 
-    Tuning knobs are grouped (`retrieval`, `indexing`, `chat`): in TOML as tables (`[retrieval]`),
+    Tuning knobs are grouped (`retrieval`, `indexing`, `chat`, `reading`): in TOML as tables (`[retrieval]`),
     in the environment with a double underscore (`QABOT_RETRIEVAL__DENSE_WEIGHT=0.6`).
     """
 
@@ -188,6 +213,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     indexing: IndexingSettings = Field(default_factory=IndexingSettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)
+    reading: ReadingSettings = Field(default_factory=ReadingSettings)
 
     # evaluation: named configurations are settings overrides that `qabot eval --compare` runs
     configurations: dict[str, dict[str, Any]] = Field(
