@@ -55,10 +55,6 @@ def coverage(question_terms: list[str], passage_terms: set[str]) -> float:
     return len(wanted & passage_terms) / len(wanted) if wanted else 0.0
 
 
-def evidence(best_dense: float, question: str, vocabulary, name_bonus: float) -> float:
-    return best_dense + name_bonus * known_name_share(question, vocabulary)
-
-
 def confidence(evidence_value: float, threshold: float, scale: float) -> float:
     """Probability-like reading of the margin over the threshold (a ranking aid, not calibrated odds):
     `scale` evidence units per logit, so with 0.05 a margin of ±0.1 reads 0.12 / 0.88."""
