@@ -102,8 +102,9 @@ class Aliases:
     def expansions(self, question: str) -> list[str]:
         """Phrases to search besides the question's own words (none it already contains)."""
         added: list[str] = []
+        lowered = question.lower()
         for triggers, targets in self.rules:
-            if any(_contains(question, phrase) for phrase in triggers):
+            if any(phrase.lower() in lowered and _contains(question, phrase) for phrase in triggers):
                 added.extend(t for t in targets if not _contains(question, t) and t not in added)
         return added
 
