@@ -77,8 +77,7 @@ def test_an_acronym_the_sources_define_also_searches_its_full_name(retriever):
     gain = retriever.lexical_scores("Who leads the CSTO?", None) - plain.lexical_scores("Who leads the CSTO?", None)
     spelled_out = [r for r, p in enumerate(retriever.index.passages) if "Collective Security Treaty" in p.text]
     others = [r for r, p in enumerate(retriever.index.passages) if "Collective Security" not in p.embed_text]
-    assert spelled_out and all(gain[r] > 0 for r in spelled_out)
-    assert not gain[others].any()
+    assert spelled_out and gain[spelled_out].min() > gain[others].max()  # more than a shared word gains
 
 
 def test_a_synonyms_file_in_the_sources_folder_is_used_and_not_indexed(tiny_settings):
