@@ -56,3 +56,11 @@ def retriever(seed_settings):
 def copy_folder(source: Path, target: Path) -> Path:
     shutil.copytree(source, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def engine(seed_settings, retriever):
+    """The shared engine over the seed index, as a long-running frontend (the Discord bot) holds it."""
+    from qabot._chat_shim import Engine
+
+    return Engine(seed_settings, retriever)
