@@ -67,7 +67,9 @@ class ChatMixin:
             return
         if entry is None:
             channel = await self._thread_for(message, text)
-            entry = self.conversations.put(channel.id, ThreadConversation(Conversation(self.engine, self.k)))
+            entry = ThreadConversation(Conversation(self.engine, self.k))
+            if channel.id != message.channel.id or message.guild is None or isinstance(channel, discord.Thread):
+                self.conversations.put(channel.id, entry)  # a thread or a DM; never a whole server channel
         async with entry.lock:
             reply = await self.run_blocking(handle_line, entry.conversation, text)
             await self._send_reply(channel, reply, message.author.id)

@@ -157,11 +157,23 @@ def test_thread_understands_more_source_and_context_like_the_repl(chat):
     assert {cited(e)[0][:3] for e in filtered["embeds"]} == {"002"}
 
 
+def test_without_permission_to_start_threads_the_answer_goes_into_the_channel(chat):
+    fake = chat.discord
+    fake.refuse_threads = True
+    try:
+        message = chat.run(fake.say("{bot} " + ON_TOPIC))
+        [answer] = chat.run(fake.bot_messages_after(message))
+    finally:
+        fake.refuse_threads = False
+    assert answer["channel_id"] == fake.general and answer["embeds"]
+
+
 def test_every_message_in_a_question_channel_is_a_question(chat):
     fake = chat.discord
     chatter = chat.run(fake.say("lunch anyone?"))  # not for the bot: no mention, not a question channel
     thread, answer = thread_answer(chat, ON_TOPIC, channel_id=fake.questions)
     assert answer["embeds"] and "thread" not in fake.messages[chatter["id"]]
+    assert not [m for m in fake.messages_in(fake.general) if int(m["id"]) > int(chatter["id"])]
     assert fake.identify["intents"] & MESSAGE_CONTENT_INTENT
 
 
@@ -169,10 +181,21 @@ def test_every_message_in_a_question_channel_is_a_question(chat):
 
 
 def test_every_payload_the_bot_sent_is_within_discord_limits(chat):
-    ask(chat, "why " * 490 + "did the CSTO intervene?")  # a question near the 2,000-character limit
     fake = chat.discord
+    before = len(fake.requests)
+    ask(chat, "why " * 490 + "did the CSTO intervene?")  # near the 2,000-character limit
+    _, answer = ask(chat, ON_TOPIC)
+    for label in ("More", "Context 1"):
+        chat.run(fake.reply_to(chat.run(fake.click(answer, label))))
+    _, abstained = ask(chat, OFF_TOPIC)
+    chat.run(fake.reply_to(chat.run(fake.click(abstained, "Closest passages"))))
+    chat.run(fake.reply_to(chat.run(fake.slash("sources"))))
+    thread, _ = thread_answer(chat, "{bot} " + ON_TOPIC)
+    for line in ("more", ":sources", ":help", ":context 9", ":nonsense"):
+        chat.run(fake.bot_messages_after(chat.run(fake.say(line, channel_id=thread["id"]))))
+    sent = fake.requests[before:]
     bodies = [r.body.get("data") or {} if r.path.startswith("/interactions/") else r.body
-              for r in fake.requests if r.method in ("POST", "PATCH") and isinstance(r.body, dict)]
-    assert len(bodies) > 20
+              for r in sent if r.method in ("POST", "PATCH") and isinstance(r.body, dict)]
+    assert len(bodies) >= 20
     assert [problems(body) for body in bodies if problems(body)] == []
     assert fake.rejected() == [] and fake.unknown_routes == []

@@ -236,6 +236,8 @@ async def start_thread(fake, record, channel_id, message_id):
         return UNKNOWN_MESSAGE if channel else UNKNOWN_CHANNEL
     if channel["type"] != p.TEXT_CHANNEL:
         return 400, {"message": "Cannot execute action on this channel type", "code": 50024}
+    if fake.refuse_threads:
+        return 403, {"message": "Missing Permissions", "code": 50013}
     if "thread" in message:
         return 400, {"message": "A thread has already been created for this message", "code": 160004}
     name = record.body.get("name") or ""

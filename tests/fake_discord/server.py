@@ -76,6 +76,7 @@ class FakeDiscord:
         self.interactions: dict[str, FakeInteraction] = {}
         self.commands: dict[str | None, list[dict]] = {}  # guild id (None = global) → synced commands
         self.requests: list[Recorded] = []
+        self.refuse_threads = False  # as if the bot lacked the Create Public Threads permission
         self.identify: dict | None = None
         self.gateway_query: dict = {}
         self._ws: web.WebSocketResponse | None = None
