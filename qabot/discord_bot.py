@@ -212,8 +212,10 @@ def run_discord(settings: Settings) -> int:
     """Check the token, then run the bot until interrupted (Ctrl-C). Logs go to stderr."""
     token = bot_token(settings)
     bot = create_bot(settings)
+    if not logging.getLogger().handlers:  # discord.py's log format, for its records and ours
+        discord.utils.setup_logging(level=logging.INFO, root=True)
     try:
-        bot.run(token, log_level=logging.INFO, root_logger=True)
+        bot.run(token, log_handler=None)
     except discord.LoginFailure:
         raise DiscordTokenError("Discord rejected the token (401): reset it on the Bot page and set QABOT_DISCORD_TOKEN again") from None
     except discord.PrivilegedIntentsRequired:

@@ -12,7 +12,7 @@ import shutil
 import pytest
 
 from bot_helpers import EPHEMERAL, MESSAGE_CONTENT_INTENT, OFF_TOPIC, ON_TOPIC, ask, buttons, cited, start
-from fake_discord import TOKEN
+from fake_discord import TOKEN, Harness
 from qabot._chat_shim import Engine
 
 
@@ -77,6 +77,20 @@ def test_missing_or_malformed_token_is_a_one_line_error_with_exit_code_2(monkeyp
     assert main(["discord"]) == 2
     error = capsys.readouterr().err
     assert "QABOT_DISCORD_TOKEN" in error and "not-a-token" not in error and error.strip().count("\n") == 0
+
+
+def test_a_token_discord_rejects_is_a_one_line_error_with_exit_code_2(monkeypatch, capsys, seed_settings):
+    from qabot.cli import main
+
+    fake_only = Harness(None)
+    try:
+        monkeypatch.setenv("QABOT_DISCORD_TOKEN", TOKEN.replace("fake", "gone"))  # well formed, but not the bot's
+        assert main(["discord", "--sources", str(seed_settings.sources), "--index", str(seed_settings.index)]) == 2
+    finally:
+        fake_only.close()
+    error = capsys.readouterr().err
+    assert error.strip().splitlines()[-1].startswith("qabot: error: Discord rejected the token") and "Traceback" not in error
+    assert [r.path for r in fake_only.discord.requests] == ["/users/@me"]
 
 
 def test_a_new_index_generation_is_answered_without_a_restart(tmp_path, seeds_dir, seed_settings, embedder):

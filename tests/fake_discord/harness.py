@@ -38,6 +38,9 @@ class Harness:
         self._saved = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
         discord.http.Route.BASE = self.discord.api_base
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.discord.gateway_url)
+        self.bot = None
+        if make_bot is None:  # the fake alone: a test drives `qabot discord` itself
+            return
         try:
             self.bot = self.run(_build(make_bot, self.discord))
             self._bot_task = asyncio.run_coroutine_threadsafe(self.bot.start(TOKEN), self.loop)
@@ -58,7 +61,7 @@ class Harness:
 
     def close(self) -> None:
         try:
-            if getattr(self, "bot", None) is not None:
+            if self.bot is not None:
                 self.run(self.bot.close())
             self.run(self.discord.stop())
             self.run(_cancel_leftovers())

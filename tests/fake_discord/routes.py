@@ -89,6 +89,8 @@ async def interaction_callback(fake, record, interaction_id, token):
             return refused
     interaction.response_type, interaction.responded = kind, time.monotonic()
     message = None
+    if kind == 4:
+        interaction.answered = interaction.responded
     if kind in (4, 5):  # a message (or a "thinking…" placeholder) answers the interaction
         flags = (data.get("flags") or 0) & p.EPHEMERAL | (p.LOADING if kind == 5 else 0)
         message = _new_message(fake, interaction.channel_id, data if kind == 4 else {}, flags, interaction,
@@ -141,6 +143,8 @@ async def create_followup(fake, record, token):
     refused = check_message(body)
     if refused:
         return refused
+    if interaction.answered is None:
+        interaction.answered = time.monotonic()
     original = fake.messages.get(interaction.original_id or "")
     if original is not None and original["flags"] & p.LOADING:  # the first follow-up replaces "thinking…"
         original.update({key: body[key] for key in EDITABLE if key in body and key != "flags"})

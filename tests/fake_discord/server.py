@@ -48,7 +48,8 @@ class FakeInteraction:
     created: float
     message_id: str | None = None  # the message a clicked component sits on
     response_type: int | None = None
-    responded: float | None = None
+    responded: float | None = None  # when the callback arrived
+    answered: float | None = None  # when the first complete message (not "thinking…") arrived
     original_id: str | None = None
     followup_ids: list[str] = field(default_factory=list)
     choices: list[dict] | None = None
@@ -56,6 +57,10 @@ class FakeInteraction:
     @property
     def delay(self) -> float | None:
         return None if self.responded is None else self.responded - self.created
+
+    @property
+    def answer_delay(self) -> float | None:
+        return None if self.answered is None else self.answered - self.created
 
 
 class FakeDiscord:
