@@ -15,7 +15,6 @@ import re
 from qabot.lexical import tokenize
 
 _WORD = re.compile(r"\b[^\W\d_][\w'’-]*")
-CONFIDENCE_SCALE = 0.05  # evidence units per logit: ±0.1 from the threshold → 0.12 / 0.88
 
 
 def proper_nouns(question: str) -> list[str]:
@@ -39,7 +38,8 @@ def evidence(best_dense: float, question: str, vocabulary, name_bonus: float) ->
     return best_dense + name_bonus * known_name_share(question, vocabulary)
 
 
-def confidence(evidence_value: float, threshold: float) -> float:
-    """Probability-like reading of the margin over the threshold (a ranking aid, not calibrated odds)."""
-    margin = (evidence_value - threshold) / CONFIDENCE_SCALE
+def confidence(evidence_value: float, threshold: float, scale: float) -> float:
+    """Probability-like reading of the margin over the threshold (a ranking aid, not calibrated odds):
+    `scale` evidence units per logit, so with 0.05 a margin of ±0.1 reads 0.12 / 0.88."""
+    margin = (evidence_value - threshold) / scale
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, margin))))

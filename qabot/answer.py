@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True)
 class Highlight:
-    """The sentence(s) of an excerpt that best answer the question (absolute offsets)."""
+    """The sentence of an excerpt that best answers the question.
+
+    `start`/`end` are offsets into the source (like the excerpt's own); `text_start`/`text_end`
+    are offsets into the excerpt's display `text`, so a frontend marks it without searching."""
 
     start: int
     end: int
+    text_start: int
+    text_end: int
 
 
 @dataclass(frozen=True)
@@ -22,17 +27,15 @@ class Excerpt:
     end: int
     text: str
     score: float  # a ranking score, not a probability
+    rank: int  # 1-based position in the whole ranking for the question
     title: str | None = None
     author: str | None = None
     section: str | None = None
     highlight: Highlight | None = None
     page: int | None = None
-    highlight_text: str | None = field(default=None, repr=False)  # display text of `highlight`
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        del data["highlight_text"]
-        return data
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -42,19 +45,14 @@ class Answer:
     question: str
     abstained: bool
     excerpts: tuple[Excerpt, ...]
-    confidence: float = 0.0  # how well the best excerpt matches, in [0, 1]
-    offset: int = 0  # rank of the first excerpt (for paging)
-    total: int = 0  # ranked excerpts available for this question
-    resolved_question: str | None = None  # the question retrieval actually used (follow-ups)
-
-    @property
-    def has_more(self) -> bool:
-        return self.offset + len(self.excerpts) < self.total
+    confidence: float = 0.0  # how clearly the evidence clears the abstention threshold, in [0, 1]
+    more: bool = False  # lower-ranked excerpts exist beyond these
 
     def to_dict(self) -> dict:
         return {
             "question": self.question,
             "abstained": self.abstained,
             "confidence": round(self.confidence, 4),
+            "more": self.more,
             "excerpts": [e.to_dict() for e in self.excerpts],
         }

@@ -67,21 +67,22 @@ def warm_ask(retriever, questions: list[str]) -> list[float]:
 
 def build_throughput(settings) -> dict:
     """Texts per second embedded by a full `build_index` versus raw `model.encode` on the same texts."""
+    from qabot.build import build_index
     from qabot.embedder import load_embedder
-    from qabot.index import build_index, load_index
+    from qabot.index import Index
     from qabot.passages import sentence_texts
 
     with tempfile.TemporaryDirectory() as folder:
         scratch = settings.model_copy(update={"index": Path(folder)})
         report = build_index(scratch, force=True)
-        index = load_index(scratch.index)
+        index = Index.open(scratch.index)
         texts = []
         for passage in index.passages:
             texts.append(passage.embed_text)
             texts.extend(sentence_texts(index.documents[passage.source], passage))
         model = load_embedder(settings.model).model
         started = time.perf_counter()
-        model.encode(texts, batch_size=settings.embed_batch_size, normalize_embeddings=True, show_progress_bar=False)
+        model.encode(texts, batch_size=settings.indexing.embed_batch_size, normalize_embeddings=True, show_progress_bar=False)
         raw_seconds = time.perf_counter() - started
     return {
         "texts": report.embedded_texts,
@@ -116,7 +117,7 @@ def scale_run(count: int, settings, dims: int = 384, seed: int = 0) -> dict:
     queries = synthetic_vectors(SCALE_QUERIES, dims, rng, projection, centres)
     before = rss_bytes()
     started = time.perf_counter()
-    index, params = build_vector_index(vectors, settings)
+    index, params = build_vector_index(vectors, settings.indexing)
     build_seconds = time.perf_counter() - started
     memory = rss_bytes() - before
     with tempfile.TemporaryDirectory() as folder:

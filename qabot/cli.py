@@ -65,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--questions", type=Path, default=Path("eval/dev.jsonl"), metavar="FILE",
                           help="JSONL question file (default eval/dev.jsonl)")
-    evaluate.add_argument("--k", type=int, default=10, metavar="N", help="cut-off for recall@k (default 10)")
+    evaluate.add_argument("--depth", type=int, default=10, metavar="N",
+                          help="excerpts retrieved per question, and the cut-off of recall@N (default 10)")
     evaluate.add_argument("--run-out", type=Path, metavar="FILE", help="write the ranked hits per question (JSONL)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object with all metrics")
     evaluate.add_argument("--plot", type=Path, metavar="FILE.png", help="draw hit@k for k=1..10 per configuration")
@@ -145,7 +146,7 @@ def settings_from(args: argparse.Namespace, **extra):
 
 
 def run_index(args: argparse.Namespace) -> int:
-    from qabot.index import build_index
+    from qabot.build import build_index
     from qabot.progress import reporter_for_terminal
 
     settings = settings_from(args)
@@ -197,13 +198,17 @@ def run_eval(args: argparse.Namespace) -> int:
     import time
 
     from qabot import evaluation
+    from qabot.configurations import configuration_settings, open_retrievers
+    from qabot.errors import SettingsError
     from qabot.progress import reporter_for_terminal
 
     settings = settings_from(args)
     names = [n.strip() for n in (args.compare or ("default,dense,bm25" if args.plot else "default")).split(",") if n.strip()]
     for name in names:
-        evaluation.configuration_settings(settings, name)  # unknown names fail before any work
-    retrievers = evaluation.open_retrievers(settings, names, reporter_for_terminal())
+        configuration_settings(settings, name)  # unknown names fail before any work
+    if args.depth < 1:
+        raise SettingsError("--depth must be at least 1")
+    retrievers = open_retrievers(settings, names, reporter_for_terminal())
     documents = next(iter(retrievers.values())).index.documents
     questions = evaluation.load_questions(args.questions, lambda s: documents[s].text if s in documents else None)
     for problem in questions.problems:
@@ -211,41 +216,33 @@ def run_eval(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     outcomes, results = {}, {}
     for name, retriever in retrievers.items():
-        outcomes[name] = _with_progress(evaluation.run_questions, retriever, questions.questions, args.k, name)
-        results[name] = evaluation.summarise(outcomes[name], args.k)
+        progress = reporter_for_terminal(f"{name}: questions")
+        outcomes[name] = evaluation.run_questions(retriever, questions.questions, args.depth, progress)
+        results[name] = evaluation.summarise(outcomes[name], args.depth)
         if args.run_out:
             path = args.run_out if len(names) == 1 else args.run_out.with_name(f"{args.run_out.stem}.{name}{args.run_out.suffix}")
             evaluation.write_run(outcomes[name], path)
     seconds = time.perf_counter() - started
     if args.plot:
-        evaluation.plot_hit_curves({n: evaluation.hit_curve(o) for n, o in outcomes.items()}, args.plot)
+        from qabot.eval_report import hit_curve, plot_hit_curves
+
+        plot_hit_curves({n: hit_curve(o) for n, o in outcomes.items()}, args.plot)
     if args.json:
-        print(json.dumps({"questions_file": str(args.questions), "k": args.k, "seconds": round(seconds, 2),
+        print(json.dumps({"questions_file": str(args.questions), "depth": args.depth, "seconds": round(seconds, 2),
                           "skipped": questions.problems, "configurations": results}))
     else:
         from qabot.eval_report import print_report
 
-        print_report(results, outcomes, args.k, seconds)
+        print_report(results, outcomes, args.depth, seconds)
     return 0
-
-
-def _with_progress(run, retriever, questions, k, name):
-    """Run the questions with a progress bar on a terminal, silently otherwise."""
-    if not sys.stderr.isatty():
-        return run(retriever, questions, k)
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task(f"{name}: questions", total=len(questions))
-        return run(retriever, questions, k, lambda: progress.advance(task))
 
 
 def run_repl(args: argparse.Namespace) -> int:
     from qabot.repl import run_repl as repl
 
-    settings = settings_from(args, repl_k=getattr(args, "k", None))
-    return repl(settings, settings.repl_k, getattr(args, "source", None), getattr(args, "json", False))
+    k = getattr(args, "k", None)
+    settings = settings_from(args, chat={"k": k} if k is not None else None)
+    return repl(settings, settings.chat.k, getattr(args, "source", None), getattr(args, "json", False))
 
 
 def run_bench(args: argparse.Namespace) -> int:
@@ -293,6 +290,7 @@ def run_config(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # once, at start-up: no library may try a model hub
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:  # plain `qabot`: the REPL

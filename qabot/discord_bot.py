@@ -19,10 +19,11 @@ from concurrent.futures import ThreadPoolExecutor
 import discord
 from discord import app_commands
 
-from qabot._chat_shim import Engine, Page, answer_page
+from qabot.conversation import Page, SourcesReply, answer_page
 from qabot.discord_chat import ChatMixin
 from qabot.discord_render import SORRY, EMBEDS_PER_MESSAGE, answer_message, source_choices, sources_message, text_message
 from qabot.discord_views import AnswerView
+from qabot.engine import Engine
 from qabot.errors import DiscordTokenError, QabotError
 from qabot.sessions import BoundedStore, RateLimiter
 from qabot.settings import Settings
@@ -72,15 +73,10 @@ def slash_commands(max_question_chars: int) -> list[app_commands.Command]:
         """List the documents answers are quoted from."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = interaction.client
-        listing = await bot.run_blocking(bot.engine.sources)
-        await interaction.followup.send(embeds=sources_message(_Listing(listing)).embeds, ephemeral=True)
+        listing = await bot.run_blocking(bot.sources)
+        await interaction.followup.send(embeds=sources_message(SourcesReply(listing, None)).embeds, ephemeral=True)
 
     return [ask, sources]
-
-
-class _Listing:
-    def __init__(self, sources) -> None:
-        self.sources, self.active = sources, None
 
 
 class QabotBot(ChatMixin, discord.Client):
@@ -94,7 +90,7 @@ class QabotBot(ChatMixin, discord.Client):
         super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none(), **options)
         self.settings = settings
         self.engine = engine
-        self.k = min(settings.repl_k, EMBEDS_PER_MESSAGE)
+        self.k = min(settings.chat.k, EMBEDS_PER_MESSAGE)
         self.executor = ThreadPoolExecutor(max_workers=chat.workers, thread_name_prefix="qabot-answer")
         self.rate_limiter = RateLimiter(chat.rate_limit, chat.rate_window)
         self.conversations = BoundedStore(chat.max_conversations, chat.conversation_ttl)
@@ -179,8 +175,12 @@ class QabotBot(ChatMixin, discord.Client):
         """Autocomplete cannot be deferred: offer nothing rather than wait for an index still loading."""
         if not self.engine.loaded:
             return []
-        listing = await self.run_blocking(self.engine.sources)
+        listing = await self.run_blocking(self.sources)
         return [app_commands.Choice(name=name, value=value) for name, value in source_choices(listing, typed)]
+
+    def sources(self):
+        """The indexed documents (blocking: run it on a worker)."""
+        return self.engine.retriever().index.sources()
 
     async def on_app_command_error(self, interaction: discord.Interaction, error: Exception) -> None:
         await self.report_error(interaction, error)

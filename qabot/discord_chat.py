@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 import discord
 
-from qabot._chat_shim import AnswerReply, ContextReply, Conversation, HelpReply, QuitReply, SourcesReply, handle_line
+from qabot.chat import HelpReply, QuitReply, handle_line
+from qabot.conversation import AnswerReply, ContextReply, Conversation, SourcesReply
 from qabot.discord_render import (
     SORRY, Message, context_message, help_message, sources_message, text_message, thread_name,
 )

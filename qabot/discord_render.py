@@ -133,8 +133,8 @@ def excerpt_embeds(numbered: list[tuple[int, object]], colour: discord.Colour) -
 
 
 def numbered_excerpts(reply) -> list[tuple[int, object]]:
-    """(number, excerpt) of what a reply shows; numbers run on across pages."""
-    return list(enumerate(reply.shown, reply.answer.offset + 1))
+    """(number, excerpt) of what a reply shows: its rank, so numbers run on across pages."""
+    return [(excerpt.rank, excerpt) for excerpt in reply.shown]
 
 
 def answer_message(reply, question_echo: bool = True) -> Message:
@@ -150,7 +150,7 @@ def answer_message(reply, question_echo: bool = True) -> Message:
     elif reply.nearest:
         lines.append(NEAREST_HEADER)
     elif not numbered:
-        lines.append("No passage matched." if reply.answer.offset == 0 else "No more excerpts for this question.")
+        lines.append("No passage matched." if reply.page.offset == 0 else "No more excerpts for this question.")
     content = shorten("\n".join(line for line in lines if line), CONTENT_CHARS)
     return Message(content, excerpt_embeds(numbered, NEAREST_COLOUR if reply.nearest else ANSWER_COLOUR))
 

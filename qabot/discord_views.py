@@ -12,7 +12,7 @@ import logging
 
 import discord
 
-from qabot._chat_shim import answer_page, context_of
+from qabot.conversation import answer_page, context_of
 from qabot.discord_render import BUTTON_LABEL_CHARS, BUTTONS_PER_ROW, context_message, numbered_excerpts
 
 log = logging.getLogger("qabot.discord")
@@ -36,7 +36,8 @@ class AnswerView(discord.ui.View):
     @discord.ui.button(label="More", style=discord.ButtonStyle.primary, row=0)
     async def more(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         """The next excerpts for this message's question."""
-        await self._show_page(interaction, button, self.reply.next_page, nearest=False)
+        # a next page exists only after excerpts were shown, so it shows them even after an abstention
+        await self._show_page(interaction, button, self.reply.next_page, nearest=True)
 
     @discord.ui.button(label="Closest passages", style=discord.ButtonStyle.secondary, row=0)
     async def closest(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:

@@ -6,6 +6,7 @@ else must be a folder on disk.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Sequence
@@ -52,13 +53,17 @@ def model_fingerprint(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def offline() -> None:
-    """Make sure no library tries a hub: qabot runs where only package registries are reachable."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+def _quiet_libraries() -> None:
+    """Silence transformers' and the hub's progress output through their APIs (no environment edits)."""
+    with contextlib.suppress(Exception):
+        import transformers
+
+        transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
+    with contextlib.suppress(Exception):
+        from huggingface_hub.utils import disable_progress_bars
+
+        disable_progress_bars()
 
 
 class Embedder:
@@ -67,11 +72,11 @@ class Embedder:
     def __init__(self, name: str) -> None:
         self.name = name
         self.path = resolve_model(name)
-        offline()
         try:
             from sentence_transformers import SentenceTransformer
 
-            self.model = SentenceTransformer(str(self.path), device="cpu")
+            _quiet_libraries()
+            self.model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
         except Exception as error:  # any load failure is a bad model folder for the user
             raise ModelError(f"cannot load model '{name}' from {self.path}: {error}") from None
         dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
@@ -87,6 +92,11 @@ class Embedder:
         """Unit-length vectors, one row per text; `on_progress(n)` after each chunk of n texts."""
         if not texts:
             return np.zeros((0, self.dims), dtype=np.float32)
+        import torch
+
+        # OpenMP thread counts are per calling thread: a thread that searched FAISS on one thread
+        # (qabot.vector_index.search) still builds on every core.
+        torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
         chunk = max(batch_size * 4, 256)
         parts = []
         for first in range(0, len(texts), chunk):

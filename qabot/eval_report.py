@@ -1,6 +1,8 @@
-"""Evaluation results for people: rich tables of metrics, per-kind rows and the worst misses."""
+"""Evaluation results for people: rich tables of metrics, per-kind rows, the worst misses, hit@k plots."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -17,8 +19,8 @@ def _cell(value) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-def metrics_table(results: dict[str, dict], k: int) -> Table:
-    columns = HEADLINE[:6] + [f"recall@{k}"] + HEADLINE[6:]
+def metrics_table(results: dict[str, dict], depth: int) -> Table:
+    columns = HEADLINE[:6] + [f"recall@{depth}"] + HEADLINE[6:]
     table = Table(title="Retrieval on the question set", show_lines=False)
     table.add_column("configuration", style="bold")
     for column in columns:
@@ -59,9 +61,9 @@ def misses_table(outcomes: list[QuestionOutcome], limit: int = 5) -> Table:
     return table
 
 
-def print_report(results: dict[str, dict], outcomes: dict[str, list[QuestionOutcome]], k: int, seconds: float, console: Console | None = None) -> None:
+def print_report(results: dict[str, dict], outcomes: dict[str, list[QuestionOutcome]], depth: int, seconds: float, console: Console | None = None) -> None:
     console = console or Console()
-    console.print(metrics_table(results, k))
+    console.print(metrics_table(results, depth))
     for name, metrics in results.items():
         if metrics.get("by_kind"):
             console.print(kinds_table(name, metrics))
@@ -72,3 +74,33 @@ def print_report(results: dict[str, dict], outcomes: dict[str, list[QuestionOutc
             ids = ", ".join(metrics["wrongly_answered_off_topic"])
             console.print(f"{name}: off-topic questions answered instead of abstaining: {ids}", markup=False)
     console.print(f"{sum(len(o) for o in outcomes.values())} question runs in {seconds:.1f} s")
+
+
+def hit_curve(outcomes: list[QuestionOutcome], depth: int = 10) -> list[float]:
+    """hit@k for k = 1..depth over the answerable questions."""
+    ranks = [o.first_relevant_rank for o in outcomes if o.question.answerable]
+    if not ranks:
+        return [0.0] * depth
+    return [sum(1 for r in ranks if r is not None and r <= k) / len(ranks) for k in range(1, depth + 1)]
+
+
+def plot_hit_curves(curves: dict[str, list[float]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6, 4))
+    for name, values in curves.items():
+        axes.plot(range(1, len(values) + 1), values, marker="o", label=name)
+    axes.set_xlabel("k")
+    axes.set_ylabel("hit@k")
+    axes.set_ylim(0, 1)
+    axes.set_xticks(range(1, 11))
+    axes.grid(alpha=0.3)
+    axes.legend()
+    axes.set_title("Relevant excerpt in the top k")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=120)
+    plt.close(figure)

@@ -8,14 +8,15 @@ in that file. Off-topic questions (no source) are answered correctly by abstaini
 from __future__ import annotations
 
 import json
+import math
 import statistics
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from qabot.answer import Answer, Excerpt
 from qabot.errors import QabotError
+from qabot.progress import Reporter, SilentReporter
 
 CUTOFFS = (1, 3, 5, 10)
 
@@ -53,7 +54,7 @@ def find_occurrences(text: str, answer: str) -> list[tuple[int, int]]:
         at = text.find(answer, at + 1)
     if spans:
         return spans
-    from qabot.passages import clean_with_offsets, normalise
+    from qabot.display import clean_with_offsets, normalise
 
     clean, offsets = clean_with_offsets(text)
     wanted = normalise(answer)
@@ -151,44 +152,48 @@ class QuestionOutcome:
         }
 
 
-def ranking_metrics(outcomes: list[QuestionOutcome], k: int) -> dict[str, list[float]]:
-    """Per-question hit@c, MRR@10, nDCG@10 and recall@k from ranx (answerable questions only).
+def ranking_metrics(outcomes: list[QuestionOutcome], depth: int) -> dict[str, list[float]]:
+    """Per-question hit@c, MRR@10, nDCG@10 and recall@depth (answerable questions only).
 
-    Each gold occurrence is one relevant item; a hit covering an occurrence stands for it (once),
-    other hits are distinct non-relevant items, so recall@k is the share of occurrences quoted.
+    Each gold occurrence is one relevant item of grade 1; a hit covering an occurrence not yet
+    covered stands for it, any other hit is not relevant — so recall is the share of occurrences
+    quoted and nDCG is ideal when the first hits cover every occurrence.
     """
-    from ranx import Qrels, Run, evaluate
-
-    qrels, run = {}, {}
+    metrics: dict[str, list[float]] = {name: [] for name in [f"hit@{c}" for c in CUTOFFS] + ["mrr@10", "ndcg@10", f"recall@{depth}"]}
     for outcome in outcomes:
-        question = outcome.question
-        qrels[question.id] = {f"occ{i}": 1 for i in range(len(question.occurrences))}
-        ranked: dict[str, float] = {}
-        used: set[int] = set()
-        hits = outcome.answer.excerpts
-        for rank, excerpt in enumerate(hits, 1):
-            occurrence = covered_occurrence(excerpt, question)
-            key = f"occ{occurrence}" if occurrence is not None and occurrence not in used else f"hit{rank}"
-            if occurrence is not None:
-                used.add(occurrence)
-            ranked[key] = float(len(hits) - rank + 1)
-        run[question.id] = ranked or {"none": 0.0}
-    names = [f"hit_rate@{c}" for c in CUTOFFS] + ["mrr@10", "ndcg@10", f"recall@{k}"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        scores = evaluate(Qrels(qrels), Run(run), names, return_mean=False, make_comparable=True)
-    renamed = {name.replace("hit_rate", "hit"): [float(x) for x in values] for name, values in scores.items()}
-    return renamed
+        gains = relevance_gains(outcome)
+        first = next((rank for rank, gain in enumerate(gains, 1) if gain), None)
+        for cutoff in CUTOFFS:
+            metrics[f"hit@{cutoff}"].append(float(first is not None and first <= cutoff))
+        metrics["mrr@10"].append(1.0 / first if first is not None and first <= 10 else 0.0)
+        wanted = len(outcome.question.occurrences)
+        ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(wanted, 10) + 1))
+        found = sum(gain / math.log2(rank + 1) for rank, gain in enumerate(gains[:10], 1))
+        metrics["ndcg@10"].append(found / ideal if ideal else 0.0)
+        metrics[f"recall@{depth}"].append(sum(gains[:depth]) / wanted if wanted else 0.0)
+    return metrics
 
 
-def summarise(outcomes: list[QuestionOutcome], k: int) -> dict:
+def relevance_gains(outcome: QuestionOutcome) -> list[int]:
+    """1 for each hit that covers a gold occurrence no earlier hit covered, else 0, in rank order."""
+    used: set[int] = set()
+    gains = []
+    for excerpt in outcome.answer.excerpts:
+        occurrence = covered_occurrence(excerpt, outcome.question)
+        gains.append(int(occurrence is not None and occurrence not in used))
+        if occurrence is not None:
+            used.add(occurrence)
+    return gains
+
+
+def summarise(outcomes: list[QuestionOutcome], depth: int) -> dict:
     """One flat dict of metrics whose names carry their cut-off, plus per-kind rows and misses."""
     answerable = [o for o in outcomes if o.question.answerable]
     off_topic = [o for o in outcomes if not o.question.answerable]
     metrics: dict = {"questions": len(outcomes), "answerable": len(answerable), "off_topic": len(off_topic)}
     per_question: dict[str, list[float]] = {}
     if answerable:
-        per_question = ranking_metrics(answerable, k)
+        per_question = ranking_metrics(answerable, depth)
         for name, values in per_question.items():
             metrics[name] = round(statistics.fmean(values), 4)
         metrics["answered"] = round(statistics.fmean(not o.answer.abstained for o in answerable), 4)
@@ -212,86 +217,20 @@ def summarise(outcomes: list[QuestionOutcome], k: int) -> dict:
     return metrics
 
 
-def run_questions(retriever, questions: list[EvalQuestion], k: int, on_progress: Callable[[], None] | None = None) -> list[QuestionOutcome]:
+def run_questions(retriever, questions: list[EvalQuestion], depth: int, reporter: Reporter | None = None) -> list[QuestionOutcome]:
+    """Ask every question, keeping the top `depth` (at least 10) excerpts of each."""
+    reporter = reporter or SilentReporter()
+    reporter.start(len(questions))
     outcomes = []
     for question in questions:
-        outcomes.append(QuestionOutcome(question, retriever.ask(question.question, k=max(k, 10))))
-        if on_progress:
-            on_progress()
+        outcomes.append(QuestionOutcome(question, retriever.ask(question.question, k=max(depth, 10))))
+        reporter.advance(1)
+    reporter.finish()
     return outcomes
 
 
 def write_run(outcomes: list[QuestionOutcome], path: Path) -> None:
     """JSONL, one line a question, ranked hits written even when the question was abstained on."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        for outcome in outcomes:
-            handle.write(json.dumps(outcome.run_line(), ensure_ascii=False) + "\n")
-    tmp.replace(path)
+    from qabot.storage import atomic_write_text
 
-
-def hit_curve(outcomes: list[QuestionOutcome], depth: int = 10) -> list[float]:
-    """hit@k for k = 1..depth over the answerable questions."""
-    ranks = [o.first_relevant_rank for o in outcomes if o.question.answerable]
-    if not ranks:
-        return [0.0] * depth
-    return [sum(1 for r in ranks if r is not None and r <= k) / len(ranks) for k in range(1, depth + 1)]
-
-
-def plot_hit_curves(curves: dict[str, list[float]], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(6, 4))
-    for name, values in curves.items():
-        axes.plot(range(1, len(values) + 1), values, marker="o", label=name)
-    axes.set_xlabel("k")
-    axes.set_ylabel("hit@k")
-    axes.set_ylim(0, 1)
-    axes.set_xticks(range(1, 11))
-    axes.grid(alpha=0.3)
-    axes.legend()
-    axes.set_title("Relevant excerpt in the top k")
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-
-
-INDEX_KEYS = {"model", "passage_target_chars", "passage_max_chars"}  # change these → another index
-
-
-def configuration_settings(settings, name: str):
-    """The settings of a named configuration: the base settings with its overrides applied."""
-    from qabot.errors import SettingsError
-    from qabot.settings import Settings
-
-    if name not in settings.configurations:
-        known = ", ".join(sorted(settings.configurations))
-        raise SettingsError(f"unknown configuration '{name}'; known: {known}")
-    overrides = dict(settings.configurations[name])
-    if INDEX_KEYS & set(overrides) and "index" not in overrides:
-        overrides["index"] = Path(f"{settings.index}-{name}")
-    try:
-        return Settings.model_validate({**settings.model_dump(), **overrides})
-    except Exception as error:
-        raise SettingsError(f"configuration '{name}' is invalid: {error}") from None
-
-
-def open_retrievers(settings, names: list[str], reporter=None) -> dict:
-    """One retriever per configuration; configurations that share an index share its loaded copy."""
-    from qabot.index import ensure_index
-    from qabot.retrieval import Retriever
-
-    loaded: dict[Path, object] = {}
-    retrievers = {}
-    for name in names:
-        config = configuration_settings(settings, name)
-        key = Path(config.index).resolve()
-        if key not in loaded:
-            loaded[key] = ensure_index(config, reporter)
-        retrievers[name] = Retriever(loaded[key], config)
-    return retrievers
+    atomic_write_text(path, "".join(json.dumps(o.run_line(), ensure_ascii=False) + "\n" for o in outcomes))

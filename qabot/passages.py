@@ -1,7 +1,7 @@
 """Cleaning and splitting a `Document` into `Passage`s, with offsets kept to the raw text.
 
-The cleaning here is display normalisation only (whitespace joined, hyphenated line breaks and
-markdown emphasis mended), so an excerpt shown to a user is always `normalise(text[start:end])`.
+The only cleaning is display normalisation (`qabot.display`), so an excerpt shown to a user is
+always `normalise(text[start:end])`.
 Passages are cut at paragraph or sentence ends near a target length, never mid-word and never
 across a section (heading or speaker) boundary; paragraphs repeated in a document are indexed once.
 """
@@ -12,52 +12,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from qabot.display import normalise, paragraph_spans, words
 from qabot.sources import Document
-
-_DISPLAY_RULES = re.compile(
-    r"""
-     (?P<hyphen>(?<=[^\W\d_])-[ \t]*\r?\n\s*(?=[a-z]))          # hyphenated line break: joined
-    |(?P<link>\[(?P<linktext>[^\]\n]*)\]\([^)\s]*\))             # markdown link: its text kept
-    |(?P<escape>\\(?=[\\`*_{}\[\]()\#+\-.!|]))                   # markdown escape: dropped
-    |(?P<emphasis>\*\*|__|(?<![\w*])\*(?=[^\s*])|(?<=[^\s*])\*(?![\w*])|</?(?:b|i|em|strong)>)
-    |(?P<heading>^[ \t]{0,3}\#{1,6}[ \t]+)                        # heading marks: dropped
-    |(?P<quote>^[ \t]*>[ \t]?)                                   # block quote marks: dropped
-    |(?P<space>\s+)                                              # any whitespace: one space
-    """,
-    re.X | re.M,
-)
-
-
-def clean_with_offsets(raw: str, base: int = 0) -> tuple[str, list[int]]:
-    """Display-normalise `raw`; `offsets[i]` is the index in the raw text of clean character i."""
-    chars: list[str] = []
-    offsets: list[int] = []
-    position = 0
-
-    def keep(start: int, end: int) -> None:
-        chars.append(raw[start:end])
-        offsets.extend(range(base + start, base + end))
-
-    for match in _DISPLAY_RULES.finditer(raw):
-        keep(position, match.start())
-        position = match.end()
-        if match.group("space") is not None:
-            if chars and not chars[-1].endswith(" "):
-                chars.append(" ")
-                offsets.append(base + match.start())
-        elif match.group("link") is not None:
-            keep(match.start("linktext"), match.end("linktext"))
-    keep(position, len(raw))
-    text = "".join(chars)
-    # strip leading/trailing blanks, keeping offsets aligned
-    lead = len(text) - len(text.lstrip(" "))
-    trail = len(text.rstrip(" "))
-    return text[lead:trail], offsets[lead:trail]
-
-
-def normalise(raw: str) -> str:
-    """What a user sees of `raw`: the display normalisation of the verbatim source text."""
-    return clean_with_offsets(raw)[0]
 
 
 @dataclass(frozen=True)
@@ -130,14 +86,6 @@ def _word_pieces(text: str, start: int, end: int, limit: int) -> Iterator[tuple[
         yield start, end
 
 
-def _paragraphs(text: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in re.finditer(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*", text)]
-
-
-def _fingerprint(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
-
-
 def _units(document: Document, max_chars: int) -> list[_Unit]:
     """Sentences of the document in order, skipping paragraphs it has already said once."""
     text = document.text
@@ -146,8 +94,8 @@ def _units(document: Document, max_chars: int) -> list[_Unit]:
     units: list[_Unit] = []
     previous_open = False  # the previous paragraph ended mid-sentence (a page break)
     gaps = 0  # paragraphs skipped so far: a passage never spans one
-    for start, end in _paragraphs(text):
-        fingerprint = _fingerprint(text[start:end])
+    for start, end in paragraph_spans(text):
+        fingerprint = " ".join(words(text[start:end]))
         if len(fingerprint) >= 80:
             if fingerprint in seen_paragraphs:
                 gaps += 1
@@ -179,8 +127,13 @@ def embed_text_for(document: Document, section: str | None, text: str) -> str:
     return (" — ".join(context) + ": " + text) if context else text
 
 
-def split_document(document: Document, target_chars: int = 450, max_chars: int = 700) -> list[Passage]:
-    """Pack sentences into passages of about `target_chars`, preferring paragraph ends as cuts."""
+def split_document(
+    document: Document, target_chars: int = 450, max_chars: int = 700, min_chars: int = 60, sentence_min_chars: int = 40
+) -> list[Passage]:
+    """Pack sentences into passages of about `target_chars`, preferring paragraph ends as cuts.
+
+    A passage shorter than `min_chars` (a lone heading) joins the next; a sentence shorter than
+    `sentence_min_chars` is embedded with its neighbour."""
     passages: list[Passage] = []
     current: list[_Unit] = []
 
@@ -190,7 +143,7 @@ def split_document(document: Document, target_chars: int = 450, max_chars: int =
         start, end = current[0].start, current[-1].end
         text = normalise(document.text[start:end])
         section = document.section_at(start)
-        sentences = _sentence_groups([(u.start, u.end, u.length) for u in current])
+        sentences = _sentence_groups([(u.start, u.end, u.length) for u in current], sentence_min_chars)
         passages.append(Passage(document.source, start, end, section, text, embed_text_for(document, section, text), sentences))
         current.clear()
 
@@ -205,10 +158,10 @@ def split_document(document: Document, target_chars: int = 450, max_chars: int =
             flush()
         current.append(unit)
     flush()
-    return _merge_tiny(passages, document, max_chars)
+    return _merge_tiny(passages, document, max_chars, min_chars)
 
 
-def _merge_tiny(passages: list[Passage], document: Document, max_chars: int) -> list[Passage]:
+def _merge_tiny(passages: list[Passage], document: Document, max_chars: int, min_chars: int) -> list[Passage]:
     """Fold passages too short to stand alone (a lone heading) into the next one of the same document."""
     merged: list[Passage] = []
     carry: Passage | None = None
@@ -226,7 +179,7 @@ def _merge_tiny(passages: list[Passage], document: Document, max_chars: int) -> 
             else:
                 merged.append(carry)
             carry = None
-        if len(passage.text) < 60:
+        if len(passage.text) < min_chars:
             carry = passage
             continue
         merged.append(passage)
@@ -235,14 +188,11 @@ def _merge_tiny(passages: list[Passage], document: Document, max_chars: int) -> 
     return merged
 
 
-MIN_SENTENCE_CHARS = 40
-
-
-def _sentence_groups(units: list[tuple[int, int, int]]) -> tuple[tuple[int, int], ...]:
-    """Sentence spans of a passage, a fragment shorter than MIN_SENTENCE_CHARS joined to its neighbour."""
+def _sentence_groups(units: list[tuple[int, int, int]], min_chars: int) -> tuple[tuple[int, int], ...]:
+    """Sentence spans of a passage, a fragment shorter than `min_chars` joined to its neighbour."""
     groups: list[list[int]] = []
     for start, end, length in units:
-        if groups and (groups[-1][2] < MIN_SENTENCE_CHARS or length < MIN_SENTENCE_CHARS // 2):
+        if groups and (groups[-1][2] < min_chars or length < min_chars // 2):
             groups[-1][1] = end
             groups[-1][2] += length + 1
         else:
@@ -255,6 +205,3 @@ def sentence_texts(document: Document, passage: Passage) -> list[str]:
     prefix = f"{passage.section}: " if passage.section else ""
     return [prefix + normalise(document.text[start:end]) for start, end in passage.sentences]
 
-
-def split_documents(documents: list[Document], target_chars: int = 450, max_chars: int = 700) -> list[Passage]:
-    return [p for d in documents for p in split_document(d, target_chars, max_chars)]

@@ -39,18 +39,25 @@ class PlainReporter(SilentReporter):
 
 
 class BarReporter(PlainReporter):
-    """A rich progress bar over the passages being embedded."""
+    """A rich progress bar over the texts being embedded (or any other counted work)."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str = "embedding passages") -> None:
+        self.label = label
         self._progress = None
         self._task = None
 
     def start(self, total: int) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
         self._progress = Progress(
-            TextColumn("embedding passages"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
             console=Console(stderr=True), transient=True,
         )
         self._progress.start()
@@ -66,5 +73,6 @@ class BarReporter(PlainReporter):
             self._progress = None
 
 
-def reporter_for_terminal() -> PlainReporter:
-    return BarReporter() if sys.stderr.isatty() else PlainReporter()
+def reporter_for_terminal(label: str = "embedding passages") -> PlainReporter:
+    """A progress bar when stderr is a terminal, plain messages otherwise."""
+    return BarReporter(label) if sys.stderr.isatty() else PlainReporter()

@@ -8,13 +8,15 @@ checked against sentence-transformers when it is written, so both give the same 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
-import uuid
 import warnings
 from pathlib import Path
 
 import numpy as np
+
+from qabot.storage import staged_folder
 
 ENCODER_PREFIX = "encoder-"
 PARITY_TEXTS = (
@@ -24,8 +26,18 @@ PARITY_TEXTS = (
 )
 
 
-def encoder_folder(index_dir: Path, fingerprint: str) -> Path:
-    return index_dir / f"{ENCODER_PREFIX}{fingerprint}"
+def cached_encoder(model_name: str, folder: Path) -> Path:
+    """`folder` holding the exported encoder of `model_name`, exported now if it is not there yet."""
+    if not (folder / "model.onnx").is_file():
+        from qabot.embedder import load_embedder
+
+        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            export_query_encoder(load_embedder(model_name), folder)
+        except OSError:
+            if not (folder / "model.onnx").is_file():  # not a concurrent export that won the rename
+                raise
+    return folder
 
 
 def export_query_encoder(embedder, folder: Path) -> None:
@@ -50,9 +62,7 @@ def export_query_encoder(embedder, folder: Path) -> None:
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(pooled, p=2, dim=1)
 
-    staging = folder.parent / f".tmp-{uuid.uuid4().hex[:12]}"
-    staging.mkdir(parents=True)
-    try:
+    with staged_folder(folder) as staging:
         sample = embedder.model.tokenizer(["a b", "c"], padding=True, return_tensors="pt")
         names = ["input_ids", "attention_mask", "token_type_ids"]
         axes = {name: {0: "batch", 1: "tokens"} for name in names} | {"embedding": {0: "batch"}}
@@ -71,16 +81,12 @@ def export_query_encoder(embedder, folder: Path) -> None:
         for text, expected in zip(PARITY_TEXTS, reference):
             if float(onnx_encoder.encode_query(text) @ expected) < 0.9999:
                 raise ValueError("the exported model does not reproduce sentence-transformers' vectors")
-        staging.rename(folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 class OnnxQueryEncoder:
     """onnxruntime + tokenizers: the same vectors as sentence-transformers for one text at a time."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, threads: int = 2) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -90,7 +96,7 @@ class OnnxQueryEncoder:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(int(config["max_tokens"]))
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 2
+        options.intra_op_num_threads = threads
         options.log_severity_level = 3
         self.session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
 
@@ -105,14 +111,42 @@ class OnnxQueryEncoder:
         return vector / max(float(np.linalg.norm(vector)), 1e-12)
 
 
-def load_query_encoder(index_dir: Path, manifest: dict, model_name: str):
-    """The ONNX encoder named in the manifest; sentence-transformers (slow to start) if it is unusable."""
-    name = manifest.get("query_encoder")
+def load_query_encoder(index_dir: Path, name: str | None, model_name: str, threads: int = 2):
+    """The ONNX encoder `name` beside the generations; sentence-transformers (slow to start) if unusable.
+
+    Both are safe to call from several threads at once: an onnxruntime session's `run` and a
+    tokenizers `Tokenizer.encode` are re-entrant, and sentence-transformers' `encode` runs the
+    model without shared mutable state."""
     if name:
         try:
-            return OnnxQueryEncoder(index_dir / name)
+            return OnnxQueryEncoder(index_dir / name, threads)
         except Exception as error:  # missing or damaged files: answer anyway, just slower
             print(f"qabot: fast query encoder unusable ({type(error).__name__}); using sentence-transformers", file=sys.stderr)
     from qabot.embedder import load_embedder
 
     return load_embedder(model_name)
+
+
+def link_query_encoder(settings, fingerprint: str) -> str | None:
+    """The folder name (beside the generations) of the ONNX query encoder for this model.
+
+    Exported once per model into the cache and linked into each index, so indexes stand alone
+    and a new index of a known model costs no export. None if the model cannot be exported."""
+    name = f"{ENCODER_PREFIX}{fingerprint}"
+    target = settings.index / name
+    if (target / "model.onnx").is_file():
+        return name
+    try:
+        cached = cached_encoder(settings.model, settings.cache_dir / "encoders" / fingerprint)
+    except Exception as error:  # an exotic model: queries fall back to sentence-transformers
+        print(f"qabot: could not export a fast query encoder ({error}); queries will load sentence-transformers",
+              file=sys.stderr)
+        return None
+    shutil.rmtree(target, ignore_errors=True)
+    with staged_folder(target) as staging:
+        for file in cached.iterdir():
+            try:
+                os.link(file, staging / file.name)
+            except OSError:  # another file system: copy
+                shutil.copy2(file, staging / file.name)
+    return name

@@ -1,4 +1,8 @@
-"""Excerpts → text for people (plain or rich) and JSON for machines. Length limits live here."""
+"""Answers and replies → what people read (plain text or a rich terminal) and JSON for machines.
+
+One layout serves both terminal forms: a reply becomes lines of styled segments, which
+`as_text` joins without styles and `as_rich` turns into rich `Text`. Length limits live here.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,14 @@ import json
 from qabot.answer import Answer, Excerpt
 
 NOT_COVERED = "The sources don't seem to cover this."
+NEAREST_HINT = "Type :nearest to see the closest passages anyway."
+MORE_HINT = "(more: Enter or :more)"
+
+Segment = tuple[str, str | None]  # (text, rich style or None)
+Line = list[Segment]
 
 
-def citation(excerpt: Excerpt) -> str:
+def citation(excerpt) -> str:
     """One line that lets a reader find the quote: who, where in the document, which characters.
 
     Works for anything cited (an Excerpt, a `qabot show` span): a `date` is shown when it has one.
@@ -25,11 +34,14 @@ def citation(excerpt: Excerpt) -> str:
 
 def highlighted_parts(excerpt: Excerpt) -> list[tuple[str, bool]]:
     """The excerpt text split into (piece, is_highlight) so each frontend can mark the best sentence."""
-    needle = excerpt.highlight_text
-    at = excerpt.text.find(needle) if needle else -1
-    if at < 0:
-        return [(excerpt.text, False)]
-    pieces = [(excerpt.text[:at], False), (needle, True), (excerpt.text[at + len(needle) :], False)]
+    text, highlight = excerpt.text, excerpt.highlight
+    if highlight is None or not 0 <= highlight.text_start < highlight.text_end <= len(text):
+        return [(text, False)]
+    pieces = [
+        (text[: highlight.text_start], False),
+        (text[highlight.text_start : highlight.text_end], True),
+        (text[highlight.text_end :], False),
+    ]
     return [(piece, bold) for piece, bold in pieces if piece]
 
 
@@ -41,128 +53,107 @@ def shorten(text: str, limit: int) -> str:
     return text[: cut if cut > limit // 2 else limit - 1].rstrip() + "…"
 
 
-def answer_as_text(answer: Answer) -> str:
-    """Plain text: numbered excerpts, each followed by its citation."""
-    lines = []
+# ------------------------------------------------------------------------------ the layout
+
+
+def excerpt_lines(excerpt: Excerpt) -> list[Line]:
+    """The numbered quote (best sentence bold), its citation, a blank line."""
+    quote: Line = [(f"{excerpt.rank}. ", None)]
+    quote += [(piece, "bold" if bold else None) for piece, bold in highlighted_parts(excerpt)]
+    return [quote, [(f"   — {citation(excerpt)}", "dim")], []]
+
+
+def answer_lines(answer: Answer, shown: tuple[Excerpt, ...] | None = None) -> list[Line]:
+    """An answer of `qabot ask`: the excerpts, or the abstention followed by the closest ones."""
+    shown = answer.excerpts if shown is None else shown
+    lines: list[Line] = []
     if answer.abstained:
-        lines.append(NOT_COVERED)
-        if answer.excerpts:
-            lines.append("Closest passages anyway:")
-        lines.append("")
-    for number, excerpt in enumerate(answer.excerpts, answer.offset + 1):
-        lines.append(f"{number}. {excerpt.text}")
-        lines.append(f"   — {citation(excerpt)}")
-        lines.append("")
-    if not answer.excerpts and not answer.abstained:
-        lines.append("No passage matched.")
-    return "\n".join(lines).rstrip() + "\n"
+        lines.append([(NOT_COVERED, "bold yellow")])
+        if shown:
+            lines += [[("Closest passages anyway:", "yellow")], []]
+    for excerpt in shown:
+        lines += excerpt_lines(excerpt)
+    if not shown and not answer.abstained:
+        lines.append([("No passage matched.", None)])
+    return lines
+
+
+def reply_lines(reply) -> list[Line]:
+    """Every conversation reply as lines (REPL, pipes, logs)."""
+    from qabot import chat
+    from qabot import conversation as c
+
+    if isinstance(reply, c.AnswerReply):
+        lines: list[Line] = []
+        if reply.follows_up:
+            lines.append([(f"(read as a follow-up to: {reply.follows_up})", "italic dim")])
+        if reply.answer.abstained and not reply.nearest:
+            return lines + [[(NOT_COVERED, "bold yellow")], [(NEAREST_HINT, "yellow")]]
+        if reply.nearest:
+            lines.append([("Closest passages (the sources may not answer this):", "yellow")])
+        lines += [line for e in reply.shown for line in excerpt_lines(e)]
+        if reply.next_page:
+            lines.append([(MORE_HINT, "dim")])
+        return lines
+    if isinstance(reply, c.ContextReply):
+        excerpt = reply.excerpt
+        return [
+            [(f"{excerpt.rank}. …{reply.before} ", None), (excerpt.text, "bold"), (f" {reply.after}…", None)],
+            [(f"   — {citation(excerpt)}", "dim")],
+        ]
+    if isinstance(reply, c.SourcesReply):
+        return [
+            [(f"{'*' if s.source == reply.active else ' '} {s.source}: {s.title or '(untitled)'}"
+              f"{f' — {s.author}' if s.author else ''} ({s.passages} passages)", None)]
+            for s in reply.sources
+        ]
+    if isinstance(reply, chat.HelpReply):
+        width = max(len(name) for name in reply.commands)
+        return [[("Ask a question in your own words, or:", None)]] + [
+            [(f"  {name:<{width}}  {text}", None)] for name, text in reply.commands.items()
+        ]
+    if isinstance(reply, c.MessageReply):
+        return [[(("error: " if reply.error else "") + reply.text, "red" if reply.error else "cyan")]]
+    return []
+
+
+# ------------------------------------------------------------------------------------ forms
+
+
+def as_text(lines: list[Line]) -> str:
+    """Plain text: the segments joined, styles dropped; always ends with one newline."""
+    return "\n".join("".join(text for text, _ in line) for line in lines).rstrip() + "\n"
+
+
+def as_rich(lines: list[Line]):
+    """Rich renderables with the segments' styles."""
+    from rich.console import Group
+    from rich.text import Text
+
+    rendered = []
+    for line in lines:
+        text = Text()
+        for piece, style in line:
+            text.append(piece, style=style)
+        rendered.append(text)
+    return Group(*rendered)
+
+
+def answer_as_text(answer: Answer) -> str:
+    return as_text(answer_lines(answer))
+
+
+def answer_as_rich(answer: Answer):
+    return as_rich(answer_lines(answer))
 
 
 def answer_as_json(answer: Answer) -> str:
     return json.dumps(answer.to_dict(), ensure_ascii=False)
 
 
-def answer_as_rich(answer: Answer):
-    """Rich renderables for a terminal: the best sentence bold, the citation dim under each excerpt."""
-    from rich.console import Group
-    from rich.text import Text
-
-    parts = []
-    if answer.abstained:
-        parts.append(Text(NOT_COVERED, style="bold yellow"))
-        if answer.excerpts:
-            parts.append(Text("Closest passages anyway:", style="yellow"))
-        parts.append(Text(""))
-    for number, excerpt in enumerate(answer.excerpts, answer.offset + 1):
-        line = Text(f"{number}. ")
-        for piece, bold in highlighted_parts(excerpt):
-            line.append(piece, style="bold" if bold else None)
-        parts.append(line)
-        parts.append(Text(f"   — {citation(excerpt)}", style="dim"))
-        parts.append(Text(""))
-    if not answer.excerpts and not answer.abstained:
-        parts.append(Text("No passage matched."))
-    return Group(*parts)
-
-
-NEAREST_HINT = "Type :nearest to see the closest passages anyway."
-
-
 def reply_as_text(reply) -> str:
-    """Plain text for a conversation reply (pipes, logs, scripts): no colour, no markup."""
-    from qabot import conversation as c
-
-    if isinstance(reply, c.AnswerReply):
-        lines = []
-        if reply.follows_up:
-            lines.append(f"(read as a follow-up to: {reply.follows_up})")
-        answer = reply.answer
-        if answer.abstained and not reply.nearest:
-            lines += [NOT_COVERED, NEAREST_HINT]
-            return "\n".join(lines) + "\n"
-        if reply.nearest:
-            lines.append("Closest passages (the sources may not answer this):")
-        shown = Answer(answer.question, False, answer.excerpts, answer.confidence, answer.offset, answer.total)
-        lines.append(answer_as_text(shown).rstrip())
-        if reply.more_hint:
-            lines.append("(more: Enter or :more)")
-        return "\n".join(lines) + "\n"
-    if isinstance(reply, c.ContextReply):
-        return (
-            f"{reply.number}. …{reply.before} [{reply.excerpt.text}] {reply.after}…\n"
-            f"   — {citation(reply.excerpt)}\n"
-        )
-    if isinstance(reply, c.SourcesReply):
-        lines = []
-        for source in reply.sources:
-            mark = "*" if source["source"] == reply.active else " "
-            who = f" — {source['author']}" if source["author"] else ""
-            lines.append(f"{mark} {source['source']}: {source['title'] or '(untitled)'}{who} ({source['passages']} passages)")
-        return "\n".join(lines) + "\n"
-    if isinstance(reply, c.HelpReply):
-        width = max(len(name) for name in reply.commands)
-        return "Ask a question in your own words, or:\n" + "\n".join(
-            f"  {name:<{width}}  {text}" for name, text in reply.commands.items()
-        ) + "\n"
-    if isinstance(reply, c.MessageReply):
-        return ("error: " if reply.error else "") + reply.text + "\n"
-    return ""
+    return as_text(reply_lines(reply))
 
 
 def reply_as_rich(reply):
-    """Rich renderables for a terminal: best sentence bold, citations dim, errors red."""
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
-
-    from qabot import conversation as c
-
-    if isinstance(reply, c.AnswerReply):
-        parts = []
-        if reply.follows_up:
-            parts.append(Text(f"(read as a follow-up to: {reply.follows_up})", style="italic dim"))
-        answer = reply.answer
-        if answer.abstained and not reply.nearest:
-            return Group(*parts, Text(NOT_COVERED, style="bold yellow"), Text(NEAREST_HINT, style="yellow"))
-        if reply.nearest:
-            parts.append(Text("Closest passages (the sources may not answer this):", style="yellow"))
-        parts.append(answer_as_rich(Answer(answer.question, False, answer.excerpts, answer.confidence, answer.offset, answer.total)))
-        if reply.more_hint:
-            parts.append(Text("(more: Enter or :more)", style="dim"))
-        return Group(*parts)
-    if isinstance(reply, c.ContextReply):
-        text = Text(f"{reply.number}. …{reply.before} ")
-        text.append(reply.excerpt.text, style="bold")
-        text.append(f" {reply.after}…")
-        return Group(text, Text(f"   — {citation(reply.excerpt)}", style="dim"))
-    if isinstance(reply, c.SourcesReply):
-        table = Table(show_header=True)
-        for column in ("", "source", "title", "author", "passages"):
-            table.add_column(column)
-        for source in reply.sources:
-            table.add_row("*" if source["source"] == reply.active else "", source["source"], source["title"] or "",
-                          source["author"] or "", str(source["passages"]))
-        return table
-    if isinstance(reply, c.MessageReply):
-        return Text(reply.text, style="red" if reply.error else "cyan")
-    return Text(reply_as_text(reply).rstrip())
+    return as_rich(reply_lines(reply))

@@ -1,6 +1,6 @@
 """`qabot repl`: the conversation in a terminal (prompt_toolkit + rich), or line by line from a pipe.
 
-A thin adapter: lines go to `Conversation.handle`, replies to `render`. On a terminal the prompt
+A thin adapter: lines go to `chat.handle_line`, replies to `render`. On a terminal the prompt
 appears at once while the index and query encoder load in a background thread.
 """
 
@@ -9,46 +9,41 @@ from __future__ import annotations
 import json
 import sys
 import threading
+from contextlib import nullcontext
 from pathlib import Path
 
-from qabot.conversation import AnswerReply, Conversation, QuitReply
+from qabot.chat import QuitReply, handle_line
+from qabot.conversation import AnswerReply, Conversation
 from qabot.render import reply_as_rich, reply_as_text
 
 BANNER = "qabot — ask the sources. :help for commands, Ctrl-D to leave."
 
 
-class BackgroundLoad:
-    """Start loading the retriever now; `get()` waits for it (and re-raises its error)."""
+def preload(engine) -> threading.Thread:
+    """Open the index and query encoder in the background so the prompt shows at once.
 
-    def __init__(self, load) -> None:
-        self._result = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(load,), daemon=True)
-        self._thread.start()
+    A failure is not reported here: the first question meets it again and shows its message."""
 
-    def _run(self, load) -> None:
+    def load() -> None:
         try:
-            retriever = load()
-            retriever.encoder  # load the query encoder too, so the first answer is quick
-            self._result = retriever
-        except BaseException as error:  # surfaced to the user by get()
-            self._error = error
+            engine.retriever()
+        except Exception:  # noqa: BLE001 — surfaced by the first question
+            pass
 
-    def get(self):
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._result
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+    return thread
 
 
 def run_repl(settings, k: int, source: str | None, as_json: bool) -> int:
+    from qabot.engine import Engine
     from qabot.progress import PlainReporter
-    from qabot.retrieval import Retriever
 
-    loader = BackgroundLoad(lambda: Retriever.open(settings, PlainReporter()))
-    conversation = Conversation(loader.get, k=k)
+    engine = Engine(settings, PlainReporter())
+    preload(engine)
+    conversation = Conversation(engine, k=k)
     if source:
-        print(reply_as_text(conversation.handle(f":source {source}")), end="", file=sys.stderr)
+        print(reply_as_text(handle_line(conversation, f":source {source}")), end="", file=sys.stderr)
     if sys.stdin.isatty() and sys.stdout.isatty():
         return _interactive(conversation, settings.state_dir)
     return _piped(conversation, as_json)
@@ -57,11 +52,11 @@ def run_repl(settings, k: int, source: str | None, as_json: bool) -> int:
 def _piped(conversation: Conversation, as_json: bool) -> int:
     """One question (or command) a line; plain text or JSON lines out; no prompt, no colour."""
     for line in sys.stdin:
-        reply = conversation.handle(line[:10_000])
+        reply = handle_line(conversation, line)
         if isinstance(reply, QuitReply):
             break
         if as_json and isinstance(reply, AnswerReply):
-            data = reply.answer.to_dict() | {"follows_up": reply.follows_up, "offset": reply.answer.offset}
+            data = reply.answer.to_dict() | {"follows_up": reply.follows_up, "offset": reply.page.offset}
             print(json.dumps(data, ensure_ascii=False), flush=True)
         elif as_json:
             print(json.dumps({"message": reply_as_text(reply).strip()}, ensure_ascii=False), flush=True)
@@ -90,19 +85,10 @@ def _interactive(conversation: Conversation, state_dir: Path) -> int:
             continue
         except EOFError:  # Ctrl-D
             break
-        if len(line) > 10_000:
-            line = line[:10_000]
-        with console.status("searching…", spinner="dots") if conversation._retriever is None else _nothing():
-            reply = conversation.handle(line)
+        with console.status("loading…", spinner="dots") if not conversation.engine.loaded else nullcontext():
+            reply = handle_line(conversation, line)
         if isinstance(reply, QuitReply):
             break
         console.print(reply_as_rich(reply))
     return 0
 
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False

@@ -23,8 +23,8 @@ from qabot.errors import SettingsError
 DEFAULT_CONFIG_FILE = Path("config/qabot.toml")
 BUILTIN_CONFIGURATIONS = {
     "default": {},
-    "dense": {"retrieval_mode": "dense"},
-    "bm25": {"retrieval_mode": "bm25"},
+    "dense": {"retrieval": {"mode": "dense"}},
+    "bm25": {"retrieval": {"mode": "bm25"}},
 }
 
 
@@ -38,6 +38,95 @@ class Collection(BaseModel):
 
     sources: Path
     index: Path
+
+
+class RetrievalSettings(BaseModel):
+    """How passages are scored, fused, deduplicated and highlighted, and when qabot abstains."""
+
+    mode: Literal["hybrid", "dense", "bm25"] = Field(
+        "hybrid", description="Which evidence ranks passages: dense vectors, BM25, or both fused."
+    )
+    dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Dense share of a hybrid score.")
+    fusion: Literal["convex", "minmax", "rrf"] = Field(
+        "minmax", description="How dense and BM25 scores are mixed in hybrid mode."
+    )
+    rrf_k: int = Field(60, ge=1, description="The rank offset of reciprocal-rank fusion (fusion = rrf).")
+    sentence_weight: float = Field(
+        0.5, ge=0.0, le=1.0, description="Share of a passage's dense score given to its best sentence."
+    )
+    voice_bonus: float = Field(
+        0.2, ge=0.0, description="Added to passages whose author or speaker the question names."
+    )
+    context_weight: float = Field(
+        0.5, ge=0.0, description="How much an earlier question steers a follow-up (vector and BM25)."
+    )
+    candidates: int = Field(50, ge=5, description="Candidates taken from each retriever before fusion.")
+    filter_depth: int = Field(
+        20, ge=1, description="On approximate (HNSW) indexes a source filter searches this many times deeper."
+    )
+    sentence_depth: int = Field(
+        3, ge=1, description="On HNSW indexes, sentence candidates searched per passage candidate."
+    )
+    floor_sample: int = Field(
+        500, ge=10, description="On HNSW indexes, passages sampled to find typical scores for fusion."
+    )
+    duplicate_overlap: float = Field(
+        0.7, gt=0.0, le=1.0, description="Word overlap (Jaccard) from which a passage repeats a better one."
+    )
+    highlight_term_weight: float = Field(
+        0.3, ge=0.0, description="In picking the best sentence: weight of shared question terms beside similarity."
+    )
+    # abstention: fitted by leave-one-out over eval/dev.jsonl with all-MiniLM-L6-v2 (see README);
+    # another model or a very different corpus may want a refit with `qabot eval`.
+    abstain_below: float = Field(
+        0.40, description="Abstain when the evidence (best dense score + name bonus) is below this; -1 = never."
+    )
+    name_bonus: float = Field(
+        0.15, ge=0.0, description="Evidence added when the question's proper nouns all occur in the sources."
+    )
+    confidence_scale: float = Field(
+        0.05, gt=0.0, description="Evidence units per logit when the margin over the threshold becomes a confidence."
+    )
+
+
+class IndexingSettings(BaseModel):
+    """How documents become passages and vectors, and which FAISS index holds them."""
+
+    passage_target_chars: int = Field(
+        450, ge=100, description="Passages are cut at a paragraph or sentence near this length."
+    )
+    passage_max_chars: int = Field(
+        700, ge=150, description="No passage is longer than this (cut at a word boundary)."
+    )
+    passage_min_chars: int = Field(
+        60, ge=1, description="A shorter passage (a lone heading) is joined to the next one."
+    )
+    sentence_min_chars: int = Field(
+        40, ge=1, description="A shorter sentence is embedded together with its neighbour."
+    )
+    embed_batch_size: int = Field(64, ge=1, description="Texts embedded per batch.")
+    index_type: Literal["auto", "flat", "hnsw"] = Field(
+        "auto", description="auto = exact flat search below hnsw_threshold vectors, HNSW from there on."
+    )
+    hnsw_threshold: int = Field(50_000, ge=1, description="Vectors from which `auto` builds HNSW.")
+    hnsw_m: int = Field(16, ge=4, description="HNSW graph degree.")
+    hnsw_ef_construction: int = Field(40, ge=8, description="HNSW build-time search depth.")
+    hnsw_ef_search: int = Field(192, ge=8, description="HNSW query-time search depth (recall vs speed).")
+    query_threads: int = Field(2, ge=1, description="Threads the ONNX query encoder may use for one question.")
+    watch_debounce_ms: int = Field(
+        1000, ge=50, description="`qabot index --watch` waits this long after the last change before rebuilding."
+    )
+
+
+class ChatSettings(BaseModel):
+    """Conversations (REPL, Discord): pages, context shown around an excerpt, input limits."""
+
+    k: int = Field(3, ge=1, le=20, description="Excerpts per answer (and per page) in a conversation.")
+    context_chars: int = Field(600, ge=50, description="Characters of surrounding text shown by :context.")
+    max_line_chars: int = Field(10_000, ge=100, description="Longer input lines are cut to this length.")
+    reload_seconds: float = Field(
+        2.0, ge=0.0, description="How often a running frontend checks for a new index generation."
+    )
 
 
 class DiscordSettings(BaseModel):
@@ -67,12 +156,17 @@ class DiscordSettings(BaseModel):
 
 
 class Settings(BaseSettings):
-    """Everything a user can configure, with the default that qabot ships with."""
+    """Everything a user can configure, with the default that qabot ships with.
+
+    Tuning knobs are grouped (`retrieval`, `indexing`, `chat`, `discord`): in TOML as tables (`[retrieval]`),
+    in the environment with a double underscore (`QABOT_RETRIEVAL__DENSE_WEIGHT=0.6`).
+    """
 
     model_config = SettingsConfigDict(
         env_prefix="QABOT_",
         env_file=".env",
         env_file_encoding="utf-8",
+        env_nested_delimiter="__",
         extra="ignore",
         validate_default=True,
     )
@@ -83,69 +177,29 @@ class Settings(BaseSettings):
         "all-MiniLM-L6-v2",
         description="Embedding model: a known name or a local folder (never downloaded).",
     )
-    k: int = Field(5, ge=1, le=100, description="How many excerpts an answer shows.")
+    k: int = Field(5, ge=1, le=100, description="Excerpts per answer of `qabot ask` (`--k`).")
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
-
-    passage_target_chars: int = Field(
-        450, ge=100, description="Passages are cut at a paragraph or sentence near this length."
+    cache_dir: Path = Field(
+        default_factory=lambda: Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qabot",
+        description="Where exported query encoders are kept, one per model, shared by every index.",
     )
-    passage_max_chars: int = Field(
-        700, ge=150, description="No passage is longer than this (cut at a word boundary)."
-    )
-    embed_batch_size: int = Field(64, ge=1, description="Passages embedded per batch.")
-
-    retrieval_mode: Literal["hybrid", "dense", "bm25"] = Field(
-        "hybrid", description="Which evidence ranks passages: dense vectors, BM25, or both fused."
-    )
-    dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Dense share of a hybrid score.")
-    fusion: Literal["convex", "minmax", "rrf"] = Field(
-        "minmax", description="How dense and BM25 scores are mixed in hybrid mode."
-    )
-    sentence_weight: float = Field(
-        0.5, ge=0.0, le=1.0, description="Share of a passage's dense score given to its best sentence."
-    )
-    voice_bonus: float = Field(
-        0.2, ge=0.0, description="Added to passages whose author or speaker the question names."
-    )
-    candidates: int = Field(50, ge=5, description="Candidates taken from each retriever before fusion.")
-    # abstention: fitted by leave-one-out over eval/dev.jsonl with all-MiniLM-L6-v2 (see README);
-    # another model or a very different corpus may want a refit with `qabot eval`.
-    abstain_below: float = Field(
-        0.40, description="Abstain when the evidence (best dense score + name bonus) is below this; -1 = never."
-    )
-    name_bonus: float = Field(
-        0.15, ge=0.0, description="Evidence added when the question's proper nouns all occur in the sources."
-    )
-
-    # speed and scale: which FAISS index a build writes (recorded in the manifest)
-    index_type: Literal["auto", "flat", "hnsw"] = Field(
-        "auto", description="auto = exact flat search below hnsw_threshold vectors, HNSW from there on."
-    )
-    hnsw_threshold: int = Field(50_000, ge=1, description="Vectors from which `auto` builds HNSW.")
-    hnsw_m: int = Field(16, ge=4, description="HNSW graph degree.")
-    hnsw_ef_construction: int = Field(40, ge=8, description="HNSW build-time search depth.")
-    hnsw_ef_search: int = Field(192, ge=8, description="HNSW query-time search depth (recall vs speed).")
-
-    # evaluation: named configurations are settings overrides that `qabot eval --compare` runs
-    configurations: dict[str, dict[str, Any]] = Field(
-        default_factory=lambda: dict(BUILTIN_CONFIGURATIONS),
-        description="Named retrieval configurations for `qabot eval --compare` (name → overrides).",
-    )
-
-    # REPL / conversation
-    repl_k: int = Field(3, ge=1, le=50, description="Excerpts per answer in the REPL (and per page).")
     state_dir: Path = Field(
         default_factory=lambda: Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "qabot",
         description="Where the REPL keeps its history.",
     )
 
-    # sources and collections
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    indexing: IndexingSettings = Field(default_factory=IndexingSettings)
+    chat: ChatSettings = Field(default_factory=ChatSettings)
+
+    # evaluation: named configurations are settings overrides that `qabot eval --compare` runs
+    configurations: dict[str, dict[str, Any]] = Field(
+        default_factory=lambda: dict(BUILTIN_CONFIGURATIONS),
+        description="Named configurations for `qabot eval --compare` (name → settings overrides).",
+    )
     collections: dict[str, Collection] = Field(
         default_factory=dict,
         description="Named sources/index pairs, e.g. [collections.notes] sources = 'notes', index = 'notes-index'.",
-    )
-    watch_debounce_ms: int = Field(
-        1000, ge=50, description="`qabot index --watch` waits this long after the last change before rebuilding."
     )
 
     discord_token: SecretStr | None = Field(None, description="Discord bot token (env or .env only).")
@@ -184,6 +238,14 @@ class Settings(BaseSettings):
             raise SettingsError(f"unknown collection '{name}' (known collections: {known})")
         return self.model_copy(update={"sources": collection.sources, "index": collection.index})
 
+    def with_overrides(self, overrides: dict[str, Any]) -> Settings:
+        """These settings with `overrides` merged in (nested groups key by key), validated again."""
+        merged = _deep_merge(self.model_dump(), overrides)
+        try:
+            return Settings.model_validate(merged)
+        except ValidationError as error:
+            raise SettingsError(f"invalid settings: {_problems(error)}") from None
+
     def masked(self) -> dict[str, Any]:
         """The effective settings as plain data, secrets shown as '**********'."""
         data = self.model_dump(mode="json")
@@ -206,9 +268,20 @@ def load_settings(collection: str | None = None, **overrides: Any) -> Settings:
         settings = Settings(**given)
         return settings.for_collection(collection) if collection is not None else settings
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in error.errors()
-        )
-        raise SettingsError(f"invalid settings: {problems}") from None
+        raise SettingsError(f"invalid settings: {_problems(error)}") from None
     except (OSError, ValueError) as error:  # unreadable or malformed TOML file
         raise SettingsError(f"cannot read settings file {config_file_path()}: {error}") from None
+
+
+def _problems(error: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in error.errors())
+
+
+def _deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

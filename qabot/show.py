@@ -37,14 +37,13 @@ class CitedSpan:
 
 def show_span(settings: Settings, source: str, start: int, end: int, context: int = 0) -> CitedSpan:
     """The indexed text of `source` in [start, end) with `context` characters either side."""
-    from qabot.index import load_index
-    from qabot.passages import normalise
-    from qabot.retrieval import Retriever
+    from qabot.display import normalise
+    from qabot.index import Index
     from qabot.sources import hash_bytes
 
-    index = load_index(settings.index)
-    name = Retriever(index, settings).resolve_source(source)
-    document = index.documents[name]
+    index = Index.open(settings.index)
+    name = index.resolve(source)
+    document = index.document(name)
     size = len(document.text)
     if start < 0 or end > size or start >= end:
         raise BadOffsetsError(
@@ -75,7 +74,7 @@ def show_span(settings: Settings, source: str, start: int, end: int, context: in
 
 def span_as_text(span: CitedSpan, raw: bool = False) -> str:
     """The quote (with any context around it, the quote itself marked »…«), then its citation."""
-    from qabot.passages import normalise
+    from qabot.display import normalise
 
     tidy = (lambda text: text) if raw else normalise
     body = tidy(span.raw)

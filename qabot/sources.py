@@ -12,10 +12,11 @@ import hashlib
 import importlib
 import re
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qabot.display import normalise, paragraph_spans
 from qabot.errors import SourcesError
 
 MANIFEST_NAME = "sources.toml"
@@ -130,18 +131,7 @@ _MD_HEADING = re.compile(r"^[ \t]{0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$", re.M)
 _SPEAKER_LINE = re.compile(
     r"^(?P<name>[A-Z][\w'’.\-]+(?:[ \t]+[A-Z][\w'’.\-]+){1,3}),[ \t]+[^\n]{3,250}:[ \t]*$", re.M
 )
-_INLINE_MARKUP = re.compile(r"\*\*|__|(?<!\w)\*|\*(?!\w)|</?b>|\\(?=[()\[\]*_#])")
 _AUTHOR_LINE = re.compile(r"^(?:By|Author:|Authors:)[ \t]+(?P<name>[^\n]{3,120})$", re.M)
-
-
-def strip_markup(line: str) -> str:
-    return " ".join(_INLINE_MARKUP.sub("", line).split())
-
-
-def _blocks(text: str) -> Iterable[tuple[int, int]]:
-    """(start, end) of each run of non-blank lines."""
-    for match in re.finditer(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*", text):
-        yield match.start(), match.end()
 
 
 def _is_plain_heading(line: str, following: str) -> bool:
@@ -162,14 +152,14 @@ def find_sections(text: str) -> list[Section]:
     sections: list[Section] = []
     has_markdown_headings = _MD_HEADING.search(text) is not None
     speaker_names = {m.group("name") for m in _SPEAKER_LINE.finditer(text)}
-    blocks = list(_blocks(text))
+    blocks = paragraph_spans(text)
     for index, (start, end) in enumerate(blocks):
         block = text[start:end]
         following = text[slice(*blocks[index + 1])] if index + 1 < len(blocks) else ""
         heading = _MD_HEADING.fullmatch(block.strip())
         speaker = _SPEAKER_LINE.fullmatch(block.strip())
-        if heading and len(strip_markup(heading.group(2))) <= 120:
-            sections.append(Section(start, strip_markup(heading.group(2)), "heading"))
+        if heading and len(normalise(heading.group(2))) <= 120:
+            sections.append(Section(start, normalise(heading.group(2)), "heading"))
         elif speaker or block.strip() in speaker_names:
             name = speaker.group("name") if speaker else block.strip()
             if not sections or sections[-1].label != name:
@@ -180,7 +170,7 @@ def find_sections(text: str) -> list[Section]:
             and not has_markdown_headings
             and _is_plain_heading(block.strip(), following)
         ):
-            sections.append(Section(start, strip_markup(block.strip()), "heading"))
+            sections.append(Section(start, normalise(block.strip()), "heading"))
     return sections
 
 
@@ -188,9 +178,9 @@ def guess_title(text: str) -> str | None:
     """The first markdown heading, else the first short line: a fallback when no manifest names it."""
     heading = _MD_HEADING.search(text)
     if heading:
-        return strip_markup(heading.group(2)) or None
+        return normalise(heading.group(2)) or None
     for line in text.splitlines():
-        line = strip_markup(line)
+        line = normalise(line)
         if 3 <= len(line) <= 150:
             return line
     return None
@@ -198,7 +188,7 @@ def guess_title(text: str) -> str | None:
 
 def guess_author(text: str) -> str | None:
     match = _AUTHOR_LINE.search(text[:5000])
-    return strip_markup(match.group("name")) if match else None
+    return normalise(match.group("name")) if match else None
 
 
 def load_manifest(folder: Path) -> dict[str, dict]:
@@ -239,6 +229,8 @@ def read_document(path: Path, source: str, manifest_entry: dict | None = None) -
         raise ValueError(f"unsupported file type '{path.suffix or path.name}'")
     data = path.read_bytes()
     extracted = reader(path)
+    if not extracted.text.strip():
+        raise ValueError("no text")
     meta = manifest_entry or {}
     return Document(
         source=source,
@@ -263,9 +255,6 @@ def read_sources(folder: Path) -> SourceScan:
             document = read_document(path, source, manifest.get(source))
         except (ValueError, OSError) as error:
             scan.skipped.append((source, str(error)))
-            continue
-        if not document.text.strip():
-            scan.skipped.append((source, "no text"))
             continue
         scan.documents.append(document)
     if not scan.documents:

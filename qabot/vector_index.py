@@ -42,16 +42,14 @@ def configure_loaded(index, params: dict, ef_search: int | None = None) -> None:
 
 
 def search(index, queries: np.ndarray, k: int):
-    """Search on one OpenMP thread, then restore the count.
+    """FAISS search with OpenMP pinned to one thread for the calling thread only.
 
-    One query gains nothing from threads and stalls on a busy machine; the thread count is shared
-    with torch (one OpenMP runtime), so it must not stay at 1 for a build in the same process.
+    One query gains nothing from threads and stalls on a busy machine. OpenMP's thread count is
+    a per-thread setting, so this leaves other threads (a torch build, other questions) alone
+    and needs no restore; `Embedder.encode` sets its own count before building.
     """
     import faiss
 
-    threads = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
-    try:
-        return index.search(queries, k)
-    finally:
-        faiss.omp_set_num_threads(threads)
+    if faiss.omp_get_max_threads() != 1:
+        faiss.omp_set_num_threads(1)
+    return index.search(queries, k)

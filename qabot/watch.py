@@ -13,8 +13,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from qabot.build import BuildReport, build_index
 from qabot.errors import QabotError
-from qabot.index import BuildReport, Reporter, build_index
+from qabot.progress import Reporter
 from qabot.settings import Settings
 
 
@@ -79,7 +80,7 @@ def watch_index(
         for _changes in watch(
             settings.sources,
             watch_filter=_relevant(settings.sources, settings.index),
-            debounce=settings.watch_debounce_ms,
+            debounce=settings.indexing.watch_debounce_ms,
             stop_event=stop,
         ):
             rebuild()

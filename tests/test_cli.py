@@ -21,11 +21,14 @@ def test_ask_json_is_one_object_with_the_contract_fields(capsys, seed_settings):
                          "--sources", str(seed_settings.sources), "--index", str(seed_settings.index))
     assert code == 0, err
     answer = json.loads(out)
-    assert set(answer) >= {"question", "abstained", "excerpts"}
-    assert len(answer["excerpts"]) == 3
-    for excerpt in answer["excerpts"]:
-        assert set(excerpt) >= {"source", "start", "end", "text", "score", "title", "author", "section", "highlight"}
-        assert isinstance(excerpt["start"], int) and excerpt["end"] > excerpt["start"]
+    assert set(answer) == {"question", "abstained", "confidence", "more", "excerpts"}
+    assert len(answer["excerpts"]) == 3 and answer["more"] is True
+    for rank, excerpt in enumerate(answer["excerpts"], 1):
+        assert set(excerpt) == {"source", "start", "end", "text", "score", "rank", "title", "author", "section",
+                                "highlight", "page"}
+        assert isinstance(excerpt["start"], int) and excerpt["end"] > excerpt["start"] and excerpt["rank"] == rank
+        if excerpt["highlight"]:
+            assert set(excerpt["highlight"]) == {"start", "end", "text_start", "text_end"}
 
 
 def test_ask_text_shows_citations(capsys, seed_settings):

@@ -1,22 +1,23 @@
-"""The conversation layer shared by the REPL and the Discord bot, on the real retriever."""
+"""The conversation layer shared by the REPL and the Discord bot, on the real engine and retriever."""
 
 import pytest
 
+from qabot.chat import HelpReply, QuitReply, handle_line
 from qabot.conversation import (
     AnswerReply,
     ContextReply,
     Conversation,
-    HelpReply,
     MessageReply,
-    QuitReply,
+    Page,
     SourcesReply,
+    answer_page,
     is_follow_up,
 )
 
 
 @pytest.fixture
-def chat(retriever):
-    return Conversation(lambda: retriever, k=3)
+def chat(engine):
+    return Conversation(engine, k=3)
 
 
 def places(reply):
@@ -24,13 +25,35 @@ def places(reply):
 
 
 def test_more_pages_without_repeats(chat):
-    first = chat.handle("How did Belarus take part in the CSTO mission?")
-    second = chat.handle(":more")
-    third = chat.handle("")  # Enter after an answer pages on too
+    first = handle_line(chat, "How did Belarus take part in the CSTO mission?")
+    second = handle_line(chat, ":more")
+    third = handle_line(chat, "")  # Enter after an answer pages on too
     assert isinstance(second, AnswerReply) and isinstance(third, AnswerReply)
     seen = places(first) + places(second) + places(third)
     assert len(seen) == 9 and len(set(seen)) == 9
-    assert second.answer.offset == 3 and third.answer.offset == 6
+    assert [e.rank for e in third.answer.excerpts] == [7, 8, 9] and third.page.offset == 6
+
+
+def test_a_page_token_pages_its_own_question_whatever_was_asked_since(chat, engine):
+    first = chat.ask("How did Belarus take part in the CSTO mission?")
+    chat.ask("What did Lukashenko warn Uzbekistan about?")
+    older_next = chat.more(first.next_page)
+    assert older_next.page.question == first.page.question and older_next.page.offset == 3
+    assert places(older_next) == places(answer_page(engine, first.next_page))
+
+
+def test_another_user_answering_a_page_leaves_the_conversation_alone(chat, engine):
+    reply = chat.ask("How did Belarus take part in the CSTO mission?")
+    before = (chat.topic, chat.latest, dict(chat.shown))
+    other = answer_page(engine, reply.next_page)  # a click by someone else: stateless
+    assert other.answer.excerpts and (chat.topic, chat.latest, dict(chat.shown)) == before
+
+
+def test_pages_are_immutable_tokens():
+    page = Page("why?", context="What happened?", source="002", offset=3, k=3)
+    assert page.next() == Page("why?", "What happened?", "002", 6, 3) and page.offset == 3
+    with pytest.raises(AttributeError):
+        page.offset = 9
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -43,8 +66,8 @@ def test_follow_up_detection(text, expected):
 
 
 def test_follow_up_is_read_with_the_previous_question(chat, retriever):
-    chat.handle("What did Lukashenko warn Uzbekistan about?")
-    reply = chat.handle("and how did Tolipov react?")
+    chat.ask("What did Lukashenko warn Uzbekistan about?")
+    reply = chat.ask("and how did Tolipov react?")
     assert reply.follows_up == "What did Lukashenko warn Uzbekistan about?"
     alone = retriever.ask("and how did Tolipov react?", k=3)
     assert places(reply) != [(e.source, e.start) for e in alone.excerpts]
@@ -52,53 +75,55 @@ def test_follow_up_is_read_with_the_previous_question(chat, retriever):
 
 
 def test_new_forgets_the_conversation(chat):
-    chat.handle("What did Lukashenko warn Uzbekistan about?")
-    chat.handle(":new")
-    assert chat.handle("and why?").follows_up is None
+    handle_line(chat, "What did Lukashenko warn Uzbekistan about?")
+    handle_line(chat, ":new")
+    assert handle_line(chat, "and why?").follows_up is None
 
 
 def test_source_filter_and_all(chat):
-    assert "Quoting only 002_3cb0feacf9f23aea.txt" in chat.handle(":source 002").text
-    reply = chat.handle("What did Moscow do?")
+    assert "Quoting only 002_3cb0feacf9f23aea.txt" in handle_line(chat, ":source 002").text
+    reply = handle_line(chat, "What did Moscow do?")
     assert {e.source for e in reply.answer.excerpts} == {"002_3cb0feacf9f23aea.txt"}
-    chat.handle(":all")
+    assert reply.page.source == "002_3cb0feacf9f23aea.txt"
+    handle_line(chat, ":all")
     assert chat.source is None
-    unknown = chat.handle(":source nothing-like-it")
+    unknown = handle_line(chat, ":source nothing-like-it")
     assert isinstance(unknown, MessageReply) and unknown.error
 
 
 def test_sources_lists_titles_and_counts(chat):
-    reply = chat.handle(":sources")
+    reply = handle_line(chat, ":sources")
     assert isinstance(reply, SourcesReply) and len(reply.sources) == 5
-    assert all(s["title"] and s["passages"] > 0 for s in reply.sources)
+    assert all(s.title and s.passages > 0 for s in reply.sources)
 
 
 def test_context_shows_the_text_around_an_excerpt(chat, retriever):
-    chat.handle("How many personnel did the CSTO mission count?")
-    reply = chat.handle(":context 1")
-    assert isinstance(reply, ContextReply) and reply.number == 1
+    handle_line(chat, "How many personnel did the CSTO mission count?")
+    reply = handle_line(chat, ":context 1")
+    assert isinstance(reply, ContextReply) and reply.excerpt.rank == 1
     assert reply.before and reply.after
-    text = retriever.index.documents[reply.excerpt.source].text
+    text = retriever.index.document(reply.excerpt.source).text
     assert reply.excerpt.start > 0 and reply.after.split()[0] in text[reply.excerpt.end :]
-    assert isinstance(chat.handle(":context 99"), MessageReply)
+    missing = handle_line(chat, ":context 99")
+    assert isinstance(missing, MessageReply) and missing.error and "shown: 1, 2, 3" in missing.text
 
 
 def test_abstention_then_nearest(chat):
-    reply = chat.handle("What is the recommended tire pressure for a road bike?")
-    assert reply.answer.abstained and not reply.nearest and chat.shown == {}
-    nearest = chat.handle(":nearest")
-    assert nearest.nearest and len(nearest.answer.excerpts) == 3
+    reply = handle_line(chat, "What is the recommended tire pressure for a road bike?")
+    assert reply.answer.abstained and not reply.nearest and chat.shown == {} and reply.next_page is None
+    nearest = handle_line(chat, ":nearest")
+    assert nearest.nearest and len(nearest.shown) == 3 and nearest.next_page is not None
 
 
 def test_commands_help_quit_and_unknown(chat):
-    assert isinstance(chat.handle(":help"), HelpReply)
-    assert isinstance(chat.handle(":quit"), QuitReply)
-    wrong = chat.handle(":mroe")
+    assert isinstance(handle_line(chat, ":help"), HelpReply)
+    assert isinstance(handle_line(chat, ":quit"), QuitReply)
+    wrong = handle_line(chat, ":mroe")
     assert wrong.error and ":more" in wrong.text
 
 
 def test_bad_input_becomes_a_message(chat):
-    assert isinstance(chat.handle(""), MessageReply)
-    assert chat.handle("\x00\x01").error
-    assert "too long" in chat.handle("x" * 3000).text
-    assert isinstance(chat.handle(":more"), MessageReply)
+    assert isinstance(handle_line(chat, ""), MessageReply)
+    assert handle_line(chat, "\x00\x01").error
+    assert "too long" in handle_line(chat, "x" * 3000).text
+    assert isinstance(handle_line(chat, ":more"), MessageReply)

@@ -14,7 +14,7 @@ from bot_helpers import (
     EPHEMERAL, MESSAGE_CONTENT_INTENT, OFF_TOPIC, ON_TOPIC, ask, buttons, cited, start, thread_answer, unmarked,
 )
 from fake_discord import problems
-from qabot.passages import normalise
+from qabot.display import normalise
 from qabot.render import NOT_COVERED
 
 

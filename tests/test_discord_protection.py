@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 
 import pytest
 
 from bot_helpers import EPHEMERAL, MESSAGE_CONTENT_INTENT, OFF_TOPIC, ON_TOPIC, ask, buttons, cited, start
 from fake_discord import TOKEN, Harness
-from qabot._chat_shim import Engine
+from qabot.engine import Engine
 
 
 @pytest.fixture
@@ -93,13 +92,10 @@ def test_a_token_discord_rejects_is_a_one_line_error_with_exit_code_2(monkeypatc
     assert [r.path for r in fake_only.discord.requests] == ["/users/@me"]
 
 
-def test_a_new_index_generation_is_answered_without_a_restart(tmp_path, seeds_dir, seed_settings, embedder):
-    from qabot.index import build_index
+def test_a_new_index_generation_is_answered_without_a_restart(seed_copy, embedder):
+    from qabot.build import build_index
 
-    settings = seed_settings.model_copy(update={
-        "sources": shutil.copytree(seeds_dir, tmp_path / "sources"),
-        "index": shutil.copytree(seed_settings.index, tmp_path / "index"),
-    })
+    settings = seed_copy.model_copy(update={"chat": seed_copy.chat.model_copy(update={"reload_seconds": 0.0})})
     harness = start(settings, Engine(settings), rate_limit=10_000)
     try:
         question = "What colour did the keeper paint the Orsk lighthouse?"

@@ -4,25 +4,26 @@ and text from sources or users can neither format nor ping."""
 from __future__ import annotations
 
 from fake_discord import problems
-from qabot._chat_shim import AnswerReply, Page, SourceInfo, SourcesReply
 from qabot.answer import Answer, Excerpt, Highlight
+from qabot.conversation import AnswerReply, Page, SourcesReply
 from qabot.discord_render import (
     answer_message, escape, shorten_start, source_choices, sources_message, thread_name,
 )
+from qabot.index import SourceInfo
 
 WORDS = "the alliance sent peacekeepers to guard airports and power stations while talks went on "
 
 
-def excerpt(text: str, highlight: str | None = None, title: str = "A title", source: str = "doc.txt", start: int = 100) -> Excerpt:
+def excerpt(text: str, highlight: str | None = None, title: str = "A title", source: str = "doc.txt", start: int = 100,
+            rank: int = 1) -> Excerpt:
     at = text.find(highlight) if highlight else -1
-    return Excerpt(source=source, start=start, end=start + len(text), text=text, score=1.0, title=title,
-                   author="An Author", section="A section",
-                   highlight=Highlight(start + at, start + at + len(highlight)) if at >= 0 else None,
-                   highlight_text=highlight if at >= 0 else None)
+    marked = Highlight(start + at, start + at + len(highlight), at, at + len(highlight)) if at >= 0 else None
+    return Excerpt(source=source, start=start, end=start + len(text), text=text, score=1.0, rank=rank, title=title,
+                   author="An Author", section="A section", highlight=marked)
 
 
 def reply_of(*excerpts: Excerpt, abstained: bool = False) -> AnswerReply:
-    answer = Answer("What happened?", abstained, tuple(excerpts), 0.9, 0, len(excerpts) + 5)
+    answer = Answer("What happened?", abstained, tuple(excerpts), 0.9, more=True)
     return AnswerReply(answer, Page("What happened?", k=len(excerpts)))
 
 
@@ -33,7 +34,7 @@ def payload(message) -> dict:
 def test_huge_excerpts_are_cut_at_a_word_keeping_the_highlight_and_the_citation():
     best = "The best sentence sits in the middle of a very long passage."
     text = WORDS * 150 + best + " " + WORDS * 150
-    shown = [excerpt(text, best, title="T" * 1000, source=f"reports/{n}.txt", start=n * 10_000) for n in range(3)]
+    shown = [excerpt(text, best, title="T" * 1000, source=f"reports/{n}.txt", start=n * 10_000, rank=n + 1) for n in range(3)]
     message = answer_message(reply_of(*shown))
     assert problems(payload(message)) == []
     for embed, original in zip(message.embeds, shown):
@@ -43,7 +44,7 @@ def test_huge_excerpts_are_cut_at_a_word_keeping_the_highlight_and_the_citation(
 
 
 def test_ten_long_excerpts_share_the_six_thousand_characters_of_one_message():
-    shown = [excerpt(WORDS * 30, title=f"Document {n}", source=f"{n}.txt") for n in range(10)]
+    shown = [excerpt(WORDS * 30, title=f"Document {n}", source=f"{n}.txt", rank=n + 1) for n in range(10)]
     message = answer_message(reply_of(*shown))
     assert len(message.embeds) == 10 and problems(payload(message)) == []
     assert all(len(embed.description) > 300 for embed in message.embeds)
@@ -60,7 +61,7 @@ def test_markdown_links_and_mentions_in_a_quote_are_inert():
 
 
 def test_the_echoed_question_cannot_format_or_ping():
-    answer = Answer("@everyone **why**?", False, (excerpt(WORDS),), 0.9, 0, 1)
+    answer = Answer("@everyone **why**?", False, (excerpt(WORDS),), 0.9)
     content = answer_message(AnswerReply(answer, Page(answer.question))).content
     assert "@everyone" not in content and "\\*\\*why\\*\\*" in content
 

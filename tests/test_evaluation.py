@@ -1,17 +1,18 @@
 """Metric figures on a tiny hand-made case, the relevance rule, bad question files, and `qabot eval`."""
 
 import json
+import math
 
 import pytest
 
 from qabot.answer import Answer, Excerpt
+from qabot.eval_report import hit_curve
 from qabot.evaluation import (
     EvalInputError,
     EvalQuestion,
     QuestionOutcome,
     covered_occurrence,
     find_occurrences,
-    hit_curve,
     load_questions,
     summarise,
 )
@@ -20,7 +21,7 @@ TEXT = "alpha beta gamma delta. " * 4  # 96 characters, the gold span stands at 
 
 
 def excerpt(source, start, end):
-    return Excerpt(source=source, start=start, end=end, text="t", score=0.0)
+    return Excerpt(source=source, start=start, end=end, text="t", score=0.0, rank=1)
 
 
 def outcome(qid, occurrences, hits, abstained=False, source="a.txt", kind=None):
@@ -53,12 +54,12 @@ def test_metric_figures_on_a_hand_checked_case():
         outcome("off1", [], [excerpt("a.txt", 0, 10)], abstained=True, source=None),
         outcome("off2", [], [excerpt("a.txt", 0, 10)], source=None),
     ]
-    metrics = summarise(outcomes, k=10)
+    metrics = summarise(outcomes, depth=10)
     assert metrics["hit@1"] == pytest.approx(1 / 3, abs=1e-4)
     assert metrics["hit@3"] == pytest.approx(2 / 3, abs=1e-4)
     assert metrics["hit@5"] == pytest.approx(2 / 3, abs=1e-4)
     assert metrics["mrr@10"] == pytest.approx((1 + 1 / 3) / 3, abs=1e-4)
-    # nDCG@10 with one relevant item: 1/log2(rank+1) → (1 + 0.5 + 0) / 3
+    # nDCG@10 with one relevant item: 1/log2(rank+1) → (1 + 0.5 + 0) / 3 (q2's third hit covers 10 of 10)
     assert metrics["ndcg@10"] == pytest.approx((1 + 0.5) / 3, abs=1e-4)
     assert metrics["recall@10"] == pytest.approx(2 / 3, abs=1e-4)
     assert metrics["answered"] == pytest.approx(2 / 3, abs=1e-4)
@@ -73,8 +74,11 @@ def test_metric_figures_on_a_hand_checked_case():
 def test_recall_counts_each_gold_occurrence_once():
     both = outcome("q", [(0, 10), (24, 34)], [excerpt("a.txt", 0, 10), excerpt("a.txt", 0, 10), excerpt("a.txt", 24, 34)])
     one = outcome("r", [(0, 10), (24, 34)], [excerpt("a.txt", 0, 10), excerpt("a.txt", 2, 10)])
-    metrics = summarise([both, one], k=10)
+    metrics = summarise([both, one], depth=10)
     assert metrics["recall@10"] == pytest.approx((1 + 0.5) / 2)
+    # nDCG@10 with two relevant items: ideal 1 + 1/log2(3); q gets 1 + 0 + 1/log2(4) = 1.5; r gets 1
+    ideal = 1 + 1 / math.log2(3)
+    assert metrics["ndcg@10"] == pytest.approx((1.5 / ideal + 1 / ideal) / 2, abs=1e-4)
 
 
 def write_lines(path, lines):

@@ -191,7 +191,7 @@ def test_unreadable_pdfs_are_skipped_with_the_reason(tmp_path, name, content, re
     ("When is high tide at the harbour?", "tides.txt", ("page", None)),
 ])
 def test_questions_are_answered_from_each_format_with_exact_citations(formats_retriever, question, source, where):
-    from qabot.passages import normalise
+    from qabot.display import normalise
 
     top = formats_retriever.ask(question, k=3).excerpts[0]
     assert top.source == source

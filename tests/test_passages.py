@@ -1,6 +1,7 @@
 from pathlib import Path
 
-from qabot.passages import clean_with_offsets, normalise, split_document
+from qabot.display import clean_with_offsets, normalise
+from qabot.passages import split_document
 from qabot.sources import Document, read_sources
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

@@ -10,11 +10,11 @@ import numpy as np
 from qabot.query_encoder import OnnxQueryEncoder, load_query_encoder
 
 
-def test_onnx_vectors_match_sentence_transformers_on_every_seed_passage(retriever, embedder):
+def test_onnx_vectors_match_sentence_transformers_on_every_seed_passage(retriever):
     encoder = retriever.encoder
     assert isinstance(encoder, OnnxQueryEncoder)
     texts = [p.embed_text for p in retriever.index.passages]
-    reference = embedder.encode(texts)
+    reference = np.asarray(retriever.index.vectors)  # written by sentence-transformers at build time
     onnx_vectors = np.vstack([encoder.encode_query(t) for t in texts])
     cosines = np.sum(reference * onnx_vectors, axis=1)
     assert len(texts) > 200 and cosines.min() > 0.9999
@@ -22,15 +22,15 @@ def test_onnx_vectors_match_sentence_transformers_on_every_seed_passage(retrieve
 
 def test_onnx_and_sentence_transformers_rank_the_same_passages(retriever, embedder):
     questions = [json.loads(l)["question"] for l in open(os.path.join(os.path.dirname(__file__), "..", "eval", "dev.jsonl"))]
-    for question in questions:
-        onnx_top = retriever.index.dense.search(retriever.encoder.encode_query(question)[None, :], 10)[1][0]
-        st_top = retriever.index.dense.search(embedder.encode_query(question)[None, :], 10)[1][0]
+    vectors = np.asarray(retriever.index.vectors)
+    for question in questions[::3]:  # 16 questions, sentence-transformers is slow per query
+        onnx_top = np.argsort(-(vectors @ retriever.encoder.encode_query(question)))[:10]
+        st_top = np.argsort(-(vectors @ embedder.encode_query(question)))[:10]
         assert list(onnx_top) == list(st_top)
 
 
 def test_damaged_encoder_falls_back_to_sentence_transformers(tmp_path, retriever, capsys):
-    manifest = dict(retriever.index.manifest, query_encoder="encoder-missing")
-    encoder = load_query_encoder(tmp_path, manifest, "all-MiniLM-L6-v2")
+    encoder = load_query_encoder(tmp_path, "encoder-missing", "all-MiniLM-L6-v2")
     assert not isinstance(encoder, OnnxQueryEncoder)
     assert "using sentence-transformers" in capsys.readouterr().err
 

@@ -66,6 +66,25 @@ def test_invalid_settings_are_a_clear_error(layered, content):
 
 def test_user_configurations_come_on_top_of_the_builtin_ones(layered):
     _, config = layered
-    config.write_text('[configurations]\nwide = {dense_weight = 0.7}\n')
+    config.write_text('[configurations]\nwide = {retrieval = {dense_weight = 0.7}}\n')
     names = set(load_settings().configurations)
     assert {"default", "dense", "bm25", "wide"} <= names
+
+
+def test_grouped_settings_layer_key_by_key(layered, monkeypatch):
+    folder, config = layered
+    config.write_text("[retrieval]\ndense_weight = 0.7\ncandidates = 40\n")
+    (folder / ".env").write_text("QABOT_RETRIEVAL__CANDIDATES=30\n")
+    monkeypatch.setenv("QABOT_RETRIEVAL__FUSION", "rrf")
+    settings = load_settings()
+    assert (settings.retrieval.dense_weight, settings.retrieval.candidates, settings.retrieval.fusion) == (0.7, 30, "rrf")
+    assert settings.retrieval.voice_bonus == 0.2  # untouched keys of the group keep their default
+    assert load_settings(retrieval={"candidates": 20}).retrieval.dense_weight == 0.7
+
+
+def test_overrides_merge_into_groups_and_are_validated(layered):
+    settings = load_settings()
+    wide = settings.with_overrides({"retrieval": {"dense_weight": 0.9}})
+    assert wide.retrieval.dense_weight == 0.9 and wide.retrieval.fusion == settings.retrieval.fusion
+    with pytest.raises(SettingsError, match="dense_weight"):
+        settings.with_overrides({"retrieval": {"dense_weight": 3}})

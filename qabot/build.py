@@ -1,0 +1,213 @@
+"""Building the index: read the sources, reuse what did not change, embed the rest, write a generation.
+
+A build writes a complete new generation folder and only then switches `CURRENT` to it (see
+`qabot.manifest`), so a build killed at any moment leaves the previous index readable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from qabot import __version__
+from qabot.errors import IndexCorruptError, IndexMissingError, SourcesError
+from qabot.freshness import (
+    Freshness,
+    check_freshness,
+    file_state,
+    index_config,
+    listed_sources,
+    sources_manifest_hash,
+)
+from qabot.generation import PassageRecord, write_generation
+from qabot.index import Index
+from qabot.manifest import Manifest
+from qabot.passages import split_document
+from qabot.progress import Reporter, SilentReporter
+from qabot.query_encoder import link_query_encoder
+from qabot.settings import Settings
+from qabot.sources import (
+    Document,
+    check_folder,
+    hash_bytes,
+    load_manifest,
+    read_document,
+)
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the user and for tests."""
+
+    documents: int = 0
+    passages: int = 0
+    embedded: int = 0  # passages embedded by this build (the rest were reused)
+    reused: int = 0
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    embed_seconds: float = 0.0  # time spent in the model, for throughput figures
+    embedded_texts: int = 0  # passages and sentences embedded
+    rebuilt: bool = True  # False when the index was already fresh and nothing was written
+
+
+@dataclass
+class Previous:
+    """What the current generation offers for reuse (empty when it is missing or built otherwise)."""
+
+    files: dict[str, dict] = field(default_factory=dict)
+    documents: dict[str, Document] = field(default_factory=dict)
+    records: dict[str, list[PassageRecord]] = field(default_factory=dict)
+    sources_manifest_hash: str | None = None
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """One build at a time per index folder (a second waits for the first)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def previous_generation(settings: Settings, config: dict) -> Previous:
+    """Documents, passages and vectors of the current generation when its config matches."""
+    try:
+        old = Index.open(settings.index)
+    except (IndexMissingError, IndexCorruptError):
+        return Previous()
+    if old.manifest.config != config:
+        return Previous()
+    records: dict[str, list[PassageRecord]] = {}
+    offsets = old.sentence_offsets
+    for row, passage in enumerate(old.passages):
+        sentences = np.array(old.sentence_vectors[offsets[row] : offsets[row + 1]])
+        record = PassageRecord(passage, old.documents[passage.source], np.array(old.vectors[row]), sentences)
+        records.setdefault(passage.source, []).append(record)
+    return Previous(old.manifest.files, old.documents, records, old.manifest.sources_manifest_hash)
+
+
+def build_index(settings: Settings, reporter: Reporter | None = None, force: bool = False) -> BuildReport:
+    """Index the sources folder, embedding only passages of new or changed files."""
+    reporter = reporter or SilentReporter()
+    started = time.perf_counter()
+    check_folder(settings.sources)
+    config = index_config(settings)
+    with build_lock(settings.index):
+        if not force and check_freshness(settings).fresh:
+            manifest = Index.open(settings.index).manifest
+            return BuildReport(len(manifest.files), manifest.passages, rebuilt=False, seconds=time.perf_counter() - started)
+        previous = Previous() if force else previous_generation(settings, config)
+        report = BuildReport()
+        records, files, skipped = _read_sources(settings, previous, report, reporter)
+        dims = _embed_missing(records, settings, report, reporter)
+        encoder = link_query_encoder(settings, config["model_fingerprint"])
+        manifest = Manifest(
+            qabot_version=__version__, built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), config=config,
+            dims=dims, sources_dir=str(settings.sources.resolve()),
+            sources_manifest_hash=sources_manifest_hash(settings.sources), files=files, skipped=skipped,
+            passages=len(records), sentences=sum(len(r.sentence_vectors) for r in records), query_encoder=encoder,
+        )
+        write_generation(settings, manifest, records)
+        report.removed = sorted(set(previous.files) - set(files))
+        report.documents, report.passages = len(files), len(records)
+        report.seconds = time.perf_counter() - started
+        return report
+
+
+def _read_sources(
+    settings: Settings, previous: Previous, report: BuildReport, reporter: Reporter
+) -> tuple[list[PassageRecord], dict[str, dict], dict[str, dict]]:
+    """Records for every readable file (reused when unchanged), the files' states, the skipped files."""
+    indexing = settings.indexing
+    metadata = load_manifest(settings.sources)
+    metadata_changed = previous.sources_manifest_hash != sources_manifest_hash(settings.sources)
+    records: list[PassageRecord] = []
+    files: dict[str, dict] = {}
+    skipped: dict[str, dict] = {}
+    for source, path in listed_sources(settings.sources).items():
+        state = {**file_state(path), "hash": hash_bytes(path.read_bytes())}
+        old = previous.files.get(source)
+        if old is not None and old.get("hash") == state["hash"] and source in previous.documents and not metadata_changed:
+            document = previous.documents[source]
+            reused = previous.records.get(source, [])
+            records.extend(reused)
+            report.reused += len(reused)
+        else:
+            try:
+                document = read_document(path, source, metadata.get(source))
+            except (ValueError, OSError) as error:
+                report.skipped.append((source, str(error)))
+                skipped[source] = {**state, "reason": str(error)}
+                reporter.message(f"skipped {source}: {error}")
+                continue
+            report.changed.append(source)
+            passages = split_document(
+                document, indexing.passage_target_chars, indexing.passage_max_chars,
+                indexing.passage_min_chars, indexing.sentence_min_chars,
+            )
+            records.extend(PassageRecord(p, document) for p in passages)
+        files[source] = {**state, "title": document.title}
+    if not files:
+        reasons = "; ".join(f"{s}: {why}" for s, why in report.skipped[:5])
+        raise SourcesError(f"no readable documents in {settings.sources}" + (f" ({reasons})" if reasons else ""))
+    return records, files, skipped
+
+
+def _embed_missing(records: list[PassageRecord], settings: Settings, report: BuildReport, reporter: Reporter) -> int:
+    """Embed every record without vectors (its passage and each sentence); returns the dimensions."""
+    from qabot.passages import sentence_texts
+
+    missing = [r for r in records if r.vector is None]
+    report.embedded = len(missing)
+    if not missing:
+        return len(records[0].vector) if records else 0
+    from qabot.embedder import load_embedder
+
+    embedder = load_embedder(settings.model)
+    texts: list[str] = []
+    for record in missing:
+        texts.append(record.passage.embed_text)
+        texts.extend(sentence_texts(record.document, record.passage))
+    reporter.start(len(texts))
+    embed_started = time.perf_counter()
+    vectors = embedder.encode(texts, settings.indexing.embed_batch_size, reporter.advance)
+    report.embed_seconds = time.perf_counter() - embed_started
+    report.embedded_texts = len(texts)
+    reporter.finish()
+    row = 0
+    for record in missing:
+        count = len(record.passage.sentences)
+        record.vector = vectors[row]
+        record.sentence_vectors = vectors[row + 1 : row + 1 + count]
+        row += 1 + count
+    return embedder.dims
+
+
+def ensure_index(settings: Settings, reporter: Reporter | None = None) -> Index:
+    """Open the index, first building or rebuilding it when it is missing, stale or corrupt."""
+    reporter = reporter or SilentReporter()
+    freshness = check_freshness(settings)
+    if freshness.fresh:
+        try:
+            return Index.open(settings.index)
+        except IndexCorruptError as error:
+            freshness = Freshness("corrupt", [str(error)])
+    verb = "building" if freshness.state == "missing" else "rebuilding"
+    reporter.message(f"index is {freshness.state} ({'; '.join(freshness.reasons)}): {verb} it")
+    report = build_index(settings, reporter, force=freshness.state == "corrupt")
+    reporter.message(
+        f"indexed {report.documents} documents, {report.passages} passages "
+        f"({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f} s"
+    )
+    return Index.open(settings.index)

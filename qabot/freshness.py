@@ -1,0 +1,109 @@
+"""Is the index built from these sources, with this model and chunking? And which files changed?
+
+Size and modification time settle most files without reading them; a file whose size or time
+changed is hashed, so touching a file without editing it does not force a rebuild.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qabot.errors import IndexCorruptError, IndexMissingError
+from qabot.manifest import Manifest, read_current_manifest
+from qabot.settings import Settings
+from qabot.sources import MANIFEST_NAME, check_folder, hash_bytes, source_files
+
+FORMAT_VERSION = 3  # bump when the generation's files change shape: old indexes become stale
+SPLITTER_VERSION = 3  # bump whenever passages.py cuts differently
+
+
+@dataclass
+class Freshness:
+    state: str  # "fresh" | "missing" | "stale" | "corrupt"
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def fresh(self) -> bool:
+        return self.state == "fresh"
+
+
+def index_config(settings: Settings) -> dict:
+    """What, besides the sources, decides the index content: a change to any of it means rebuild."""
+    from qabot.embedder import model_fingerprint, resolve_model
+
+    indexing = settings.indexing
+    return {
+        "model": settings.model,
+        "model_fingerprint": model_fingerprint(resolve_model(settings.model)),
+        "passage_target_chars": indexing.passage_target_chars,
+        "passage_max_chars": indexing.passage_max_chars,
+        "passage_min_chars": indexing.passage_min_chars,
+        "sentence_min_chars": indexing.sentence_min_chars,
+        "splitter_version": SPLITTER_VERSION,
+        "format": FORMAT_VERSION,
+    }
+
+
+def listed_sources(folder: Path) -> dict[str, Path]:
+    """Every candidate source file by its name in citations (path relative to the folder)."""
+    return {path.relative_to(folder).as_posix(): path for path in source_files(folder)}
+
+
+def file_state(path: Path) -> dict:
+    stat = path.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def sources_manifest_hash(folder: Path) -> str | None:
+    path = folder / MANIFEST_NAME
+    return hash_bytes(path.read_bytes()) if path.is_file() else None
+
+
+def changed_files(folder: Path, recorded: dict[str, dict]) -> tuple[list[str], list[str]]:
+    """(new or changed, removed) files versus what a manifest recorded."""
+    current = listed_sources(folder)
+    changed = []
+    for source, path in current.items():
+        old = recorded.get(source)
+        if old is None:
+            changed.append(source)
+            continue
+        state = file_state(path)
+        if state["size"] == old.get("size") and state["mtime_ns"] == old.get("mtime_ns"):
+            continue
+        if hash_bytes(path.read_bytes()) != old.get("hash"):
+            changed.append(source)
+    return changed, sorted(set(recorded) - set(current))
+
+
+def stale_reasons(manifest: Manifest, settings: Settings) -> list[str]:
+    """Why `manifest` does not describe an index of `settings.sources` (empty: it does)."""
+    reasons = [
+        f"{key.replace('_', ' ')} changed"
+        for key, value in index_config(settings).items()
+        if manifest.config.get(key) != value
+    ]
+    if Path(manifest.sources_dir) != settings.sources.resolve():
+        reasons.append("the sources folder changed")
+    changed, removed = changed_files(settings.sources, {**manifest.files, **manifest.skipped})
+    if changed:
+        reasons.append(f"{len(changed)} file(s) new or changed: {', '.join(changed[:5])}")
+    if removed:
+        reasons.append(f"{len(removed)} file(s) removed: {', '.join(removed[:5])}")
+    if manifest.sources_manifest_hash != sources_manifest_hash(settings.sources):
+        reasons.append(f"{MANIFEST_NAME} changed")
+    return reasons
+
+
+def check_freshness(settings: Settings) -> Freshness:
+    """Is the index there, readable, and built from these sources with this model and chunking?"""
+    check_folder(settings.sources)
+    try:
+        manifest = read_current_manifest(settings.index)
+    except IndexMissingError:
+        return Freshness("missing", [f"no index in {settings.index}"])
+    except IndexCorruptError as error:
+        return Freshness("corrupt", [str(error)])
+    reasons = stale_reasons(manifest, settings)
+    return Freshness("stale" if reasons else "fresh", reasons)

@@ -1,0 +1,102 @@
+"""Writing one generation folder: documents, passages, vectors, voices, BM25 and FAISS files.
+
+Everything is written into a staging folder that becomes the generation in one rename; only then
+does `CURRENT` move to it (see `qabot.manifest`), and superseded generations are removed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qabot.index import Voice
+from qabot.manifest import GENERATION_PREFIX, Manifest, switch_current
+from qabot.passages import Passage
+from qabot.settings import Settings
+from qabot.sources import Document
+from qabot.storage import staged_folder
+
+
+@dataclass
+class PassageRecord:
+    """A passage on its way into the index, with its vectors once they are known."""
+
+    passage: Passage
+    document: Document
+    vector: np.ndarray | None = None  # None: still to be embedded
+    sentence_vectors: np.ndarray | None = None  # one row per sentence span of the passage
+
+
+def voice_table(records: list[PassageRecord]) -> tuple[list[Voice], np.ndarray]:
+    """Distinct voices and each passage's voice number: its document's author, plus the Q&A
+    speaker when its section is a speaker turn."""
+    numbers: dict[Voice, int] = {}
+    ids = np.empty(len(records), dtype=np.int32)
+    for row, record in enumerate(records):
+        speakers = {s.label for s in record.document.sections if s.kind == "speaker"}
+        section = record.passage.section
+        voice = Voice(record.document.author, section if section in speakers else None)
+        ids[row] = numbers.setdefault(voice, len(numbers))
+    return list(numbers), ids
+
+
+def write_generation(settings: Settings, manifest: Manifest, records: list[PassageRecord]) -> None:
+    """Write every file into a fresh generation folder, then switch `CURRENT` to it."""
+    import faiss
+
+    from qabot.lexical import LexicalIndex
+    from qabot.vector_index import build_vector_index
+
+    dims = manifest.dims
+    documents = list({id(r.document): r.document for r in records}.values())
+    source_numbers = {d.source: number for number, d in enumerate(documents)}
+    vectors = np.vstack([r.vector for r in records]).astype(np.float32) if records else np.zeros((0, dims), np.float32)
+    sentence_vectors = np.vstack([r.sentence_vectors for r in records] or [np.zeros((0, dims))]).astype(np.float32)
+    sentence_offsets = np.concatenate([[0], np.cumsum([len(r.sentence_vectors) for r in records])]).astype(np.int64)
+    voices, passage_voices = voice_table(records)
+    generation = settings.index / f"{GENERATION_PREFIX}{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    with staged_folder(generation) as staging:
+        _write_json(staging / "documents.json", [asdict(d) for d in documents])
+        _write_json(staging / "passages.json", [asdict(r.passage) for r in records])
+        _write_json(staging / "voices.json", [asdict(v) for v in voices])
+        np.save(staging / "passage_voices.npy", passage_voices)
+        np.save(staging / "passage_sources.npy", np.array([source_numbers[r.passage.source] for r in records], np.int32))
+        np.save(staging / "vectors.npy", vectors)
+        np.save(staging / "sentence_vectors.npy", sentence_vectors)
+        np.save(staging / "sentence_offsets.npy", sentence_offsets)
+        dense, vector_params = build_vector_index(vectors, settings.indexing)
+        sentence_params = None
+        if vector_params["type"] != "flat":  # large corpora: sentences get an approximate index too
+            faiss.write_index(dense, str(staging / "dense.faiss"))
+            sentences, sentence_params = build_vector_index(sentence_vectors, settings.indexing)
+            faiss.write_index(sentences, str(staging / "sentences.faiss"))
+        LexicalIndex.build([r.passage.embed_text for r in records]).save(staging / "bm25")
+        Manifest(**{**asdict(manifest), "vector_index": vector_params, "sentence_index": sentence_params}).write(staging)
+    switch_current(settings.index, generation)
+    remove_old_generations(settings.index, keep=generation.name, encoder=manifest.query_encoder)
+
+
+def _write_json(path: Path, data) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def remove_old_generations(index_dir: Path, keep: str, encoder: str | None) -> None:
+    """Drop superseded generations, leftovers of killed builds, and encoders no generation uses.
+
+    A process still reading an old generation keeps its open and memory-mapped files (POSIX)."""
+    from qabot.query_encoder import ENCODER_PREFIX
+
+    for path in index_dir.iterdir():
+        stale = path.name.startswith((GENERATION_PREFIX, ".tmp-")) or (
+            path.name.startswith(ENCODER_PREFIX) and path.name != encoder
+        )
+        if path.is_dir() and path.name != keep and stale:
+            shutil.rmtree(path, ignore_errors=True)
+
+

@@ -1,0 +1,79 @@
+"""Pure ranking functions: rescaling, fusion, voice boosts, near-duplicate removal.
+
+They take arrays and return arrays, know nothing of indexes or settings, and are unit-tested on
+hand-made numbers (tests/test_ranking.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+
+def rescale(scores: np.ndarray, floor: float | None = None) -> np.ndarray:
+    """Map the median (or a given typical score) to 0 and the best score to 1, clipped to [0, 1]."""
+    floor = float(np.median(scores)) if floor is None and scores.size else (floor or 0.0)
+    top = float(scores.max()) if scores.size else 0.0
+    if top <= floor:
+        return np.zeros_like(scores)
+    return np.clip((scores - floor) / (top - floor), 0.0, 1.0)
+
+
+def ranks(scores: np.ndarray) -> np.ndarray:
+    """1-based rank of each score, best first (ties broken by position)."""
+    order = np.argsort(-scores, kind="stable")
+    result = np.empty(len(scores), dtype=np.float64)
+    result[order] = np.arange(1, len(scores) + 1)
+    return result
+
+
+def fuse(
+    dense: np.ndarray,
+    lexical: np.ndarray,
+    weight: float,
+    method: str,
+    floors: tuple[float, float] | None = None,
+    rrf_k: int = 60,
+) -> np.ndarray:
+    """One score per passage from its dense and BM25 scores; `weight` is the dense share.
+
+    "minmax" rescales each between its median (or the given `floors`) and its best passage before
+    mixing, so neither evidence dominates only because its scale is wider; "rrf" mixes reciprocal
+    ranks (scaled by `rrf_k` so the best possible score is 1); "convex" mixes the scores as given.
+    """
+    if method == "rrf":
+        return (weight / (rrf_k + ranks(dense)) + (1 - weight) / (rrf_k + ranks(lexical))) * (rrf_k + 1)
+    if method == "minmax":
+        dense = rescale(dense, floors[0] if floors else None)
+        lexical = rescale(lexical, floors[1] if floors else None)
+    return weight * dense + (1 - weight) * lexical
+
+
+def boost(scores: np.ndarray, members: np.ndarray, groups: Sequence[int], bonus: float) -> np.ndarray:
+    """`scores` with `bonus` added wherever `members` (a group number per passage) is in `groups`."""
+    if not bonus or not len(groups):
+        return scores
+    return scores + bonus * np.isin(members, np.asarray(groups)).astype(scores.dtype)
+
+
+def fingerprint(text: str) -> frozenset[str]:
+    """The set of lower-case words of a text: what near-duplicate detection compares."""
+    return frozenset(re.findall(r"\w+", text.lower()))
+
+
+def without_near_duplicates(
+    rows: Sequence[int], scores: np.ndarray, words_of: Callable[[int], frozenset[str]], limit: float
+) -> list[tuple[int, float]]:
+    """(row, score) in the given order, dropping a row whose words mostly (Jaccard ≥ `limit`)
+    repeat a row kept before it — so five hits say five things."""
+    kept: list[tuple[int, frozenset[str]]] = []
+    result: list[tuple[int, float]] = []
+    for row in rows:
+        words = words_of(row)
+        if any(len(words & other) >= limit * max(1, len(words | other)) for _, other in kept):
+            continue
+        kept.append((row, words))
+        result.append((row, float(scores[row])))
+    return result

@@ -1,0 +1,55 @@
+"""The pure ranking functions on hand-made numbers."""
+
+import numpy as np
+import pytest
+
+from qabot.ranking import (
+    boost,
+    fingerprint,
+    fuse,
+    ranks,
+    rescale,
+    without_near_duplicates,
+)
+
+
+def test_rescale_maps_the_median_to_zero_and_the_best_to_one():
+    scores = np.array([0.1, 0.2, 0.3, 0.5, 0.7])
+    assert rescale(scores).tolist() == pytest.approx([0, 0, 0, 0.5, 1])
+    assert rescale(scores, floor=0.5).tolist() == pytest.approx([0, 0, 0, 0, 1])
+    assert rescale(np.array([0.4, 0.4])).tolist() == [0, 0]  # nothing stands out
+
+
+def test_ranks_are_one_based_best_first():
+    assert ranks(np.array([0.2, 0.9, 0.5])).tolist() == [3, 1, 2]
+
+
+def test_minmax_fusion_lets_neither_scale_dominate():
+    dense = np.array([0.50, 0.52, 0.54, 0.60])  # narrow scale
+    lexical = np.array([0.0, 10.0, 1.0, 2.0])  # wide scale
+    fused = fuse(dense, lexical, 0.5, "minmax")
+    # dense rescaled: median 0.53 → 0, best 0.60 → 1; lexical: median 1.5 → 0, best 10 → 1
+    assert fused.tolist() == pytest.approx([0, 0.5 * 1.0, 0.5 * (0.01 / 0.07), 0.5 + 0.5 * (0.5 / 8.5)])
+    assert fuse(dense, lexical, 1.0, "minmax").argmax() == 3
+
+
+def test_convex_and_rrf_fusion():
+    dense, lexical = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    assert fuse(dense, lexical, 0.75, "convex").tolist() == pytest.approx([0.75, 0.25])
+    rrf = fuse(dense, lexical, 0.5, "rrf", rrf_k=60)
+    assert rrf.tolist() == pytest.approx([(0.5 / 61 + 0.5 / 62) * 61] * 2)
+    assert fuse(np.array([1.0, 0.5]), np.array([1.0, 0.5]), 0.5, "rrf")[0] == pytest.approx(1.0)
+
+
+def test_boost_adds_the_bonus_to_the_named_groups_only():
+    scores = np.array([0.1, 0.2, 0.3], dtype=np.float32)
+    boosted = boost(scores, np.array([0, 1, 1]), [1], 0.5)
+    assert boosted.tolist() == pytest.approx([0.1, 0.7, 0.8])
+    assert boost(scores, np.array([0, 1, 1]), [], 0.5) is scores
+
+
+def test_near_duplicates_are_dropped_after_the_better_one():
+    texts = ["the alliance sent troops to the airport", "The alliance sent troops to the airport!",
+             "a different passage about bees and honey"]
+    kept = without_near_duplicates([1, 0, 2], np.array([0.5, 0.9, 0.1]), lambda r: fingerprint(texts[r]), 0.7)
+    assert kept == [(1, 0.9), (2, pytest.approx(0.1))]
