@@ -5,10 +5,11 @@ engine and conversations; replies go through `discord_render`. The bot defers ev
 at once, so Discord's 3-second deadline holds while the index loads or other questions run; the
 answering itself happens on a small pool of worker threads, never on the event loop.
 
-The workers share one `Retriever`, which is safe: after loading it is only read (numpy arrays,
-a FAISS index searched but never modified, an onnxruntime session, whose `run` is documented as
-thread-safe, and a tokenizer whose `encode` does not mutate it), and a new index generation is
-swapped in whole by the engine instead of being changed in place.
+The workers share the engine's one `Retriever`, which is safe: it is immutable once loaded
+(numpy arrays, a FAISS index searched but never modified, with OpenMP pinned per calling thread,
+an onnxruntime session, whose `run` is documented as thread-safe, a tokenizer whose `encode` does
+not change it), the first load happens once under the engine's lock, and a new index generation
+is swapped in whole rather than changed in place (tests/test_engine.py asks from 8 threads at once).
 """
 
 import functools
@@ -17,7 +18,9 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 import discord
+import yarl
 from discord import app_commands
+from discord.gateway import DiscordWebSocket
 
 from qabot.conversation import Page, SourcesReply, answer_page
 from qabot.discord_chat import ChatMixin
@@ -101,8 +104,14 @@ class QabotBot(ChatMixin, discord.Client):
 
     async def setup_hook(self) -> None:
         await self._use_announced_gateway()
-        self.loop.run_in_executor(self.executor, self.engine.retriever)  # load the index while connecting
+        self.loop.run_in_executor(self.executor, self._load_index)  # while connecting, not on the first question
         await self.sync_commands()
+
+    def _load_index(self) -> None:
+        try:
+            self.engine.retriever()
+        except QabotError as error:  # each question will say so to its asker
+            log.error("the index cannot be loaded: %s", error)
 
     async def _use_announced_gateway(self) -> None:
         """Connect where `GET /gateway/bot` says, as Discord documents (a plain Client dials its built-in URL)."""
@@ -111,9 +120,6 @@ class QabotBot(ChatMixin, discord.Client):
         except (discord.DiscordException, KeyError, TypeError) as error:
             log.debug("no gateway URL announced (%s); using discord.py's default", error)
             return
-        from discord.gateway import DiscordWebSocket
-        import yarl
-
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
 
     async def sync_commands(self) -> None:

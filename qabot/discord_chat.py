@@ -37,7 +37,8 @@ class ThreadConversation:
 
 
 class ChatMixin:
-    """`on_message` for the bot; expects `engine`, `k`, `settings`, `conversations`, `rate_limiter`."""
+    """`on_message` for the bot; expects its `engine`, `k`, `settings`, `conversations`, `rate_limiter`,
+    `run_blocking`, `send_answer` and `slow_down`."""
 
     async def on_message(self, message: discord.Message) -> None:
         if message.author.bot or self.user is None or message.author.id == self.user.id:

@@ -92,6 +92,20 @@ def test_a_token_discord_rejects_is_a_one_line_error_with_exit_code_2(monkeypatc
     assert [r.path for r in fake_only.discord.requests] == ["/users/@me"]
 
 
+def test_sources_that_cannot_be_indexed_get_a_short_message_and_the_bot_stays_up(tmp_path, seed_settings, caplog):
+    (tmp_path / "empty").mkdir()
+    settings = seed_settings.model_copy(update={"sources": tmp_path / "empty", "index": tmp_path / "index"})
+    harness = start(settings, Engine(settings))
+    try:
+        for _ in range(2):  # the second question meets the same clear message: nothing is left broken
+            interaction, answer = ask(harness, ON_TOPIC)
+            assert interaction.response_type == 5 and answer["content"].startswith("⚠️")
+            assert "Traceback" not in answer["content"] and answer["content"].count("\n") == 0
+        assert harness.bot.is_ready() and not harness.bot.is_closed()
+    finally:
+        harness.close()
+
+
 def test_a_new_index_generation_is_answered_without_a_restart(seed_copy, embedder):
     from qabot.build import build_index
 
