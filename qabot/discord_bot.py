@@ -132,7 +132,7 @@ class QabotBot(ChatMixin, discord.Client):
                 synced = await self.tree.sync(guild=guild)
                 log.info("slash commands synced %s: %s", f"to guild {guild.id}" if guild else "globally",
                          ", ".join(c.name for c in synced))
-            except discord.HTTPException as error:
+            except Exception as error:  # commands registered by an earlier run still work: keep going
                 log.error("could not sync slash commands %s (was the bot invited with the applications.commands "
                           "scope?): %s", f"to guild {guild.id}" if guild else "globally", error)
 
