@@ -8,7 +8,8 @@ plays Discord. It asks `--rounds` bursts of 20 concurrent /ask (defer latency = 
 sent → callback received; answer latency = → the answer message received), after 20 questions
 asked one at a time (the answer latency of a quiet bot), then continues to
 `--questions` questions in all (bursts of 20 /ask, and one mention-started thread with a
-follow-up per burst), and reads the bot's RSS from /proc before and after.
+follow-up per burst), and reads the bot's RSS from /proc before and after. For comparison it
+times the same questions asked of the retriever directly, in this process, right after.
 """
 
 from __future__ import annotations
@@ -57,6 +58,21 @@ def rss_mb(pid: int) -> tuple[float, float]:
     """(current, peak) resident memory of a process in MB, from /proc."""
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def bare_ask_ms() -> list[float]:
+    """The same questions asked of the retriever directly (no Discord), for comparison on this machine."""
+    from qabot.engine import Engine
+    from qabot.settings import load_settings
+
+    retriever = Engine(load_settings()).retriever()
+    retriever.ask(QUESTIONS[0])
+    timings = []
+    for number in range(40):
+        started = time.perf_counter()
+        retriever.ask(QUESTIONS[number % len(QUESTIONS)], k=3)
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -113,10 +129,12 @@ async def measure(questions: int, rounds: int) -> dict:
         answer = [i.answer_delay * 1000 for i in timed]
         single = [i.answer_delay * 1000 for i in alone]
         rss_after, rss_peak = rss_mb(bot.pid)
+        bare = bare_ask_ms()
         late = [i for i in fake.interactions.values() if i.delay is None or i.delay > 3.0]
         return {
             "questions": asked, "first_answer_s": round(first_answer, 2),
             "defer_ms_p50": round(percentile(defer, 0.5), 1), "defer_ms_p99": round(percentile(defer, 0.99), 1),
+            "bare_ask_ms_p50": round(percentile(bare, 0.5), 1),
             "single_answer_ms_p50": round(percentile(single, 0.5), 1),
             "single_answer_ms_p99": round(percentile(single, 0.99), 1),
             "answer_ms_p50": round(percentile(answer, 0.5), 1), "answer_ms_p99": round(percentile(answer, 0.99), 1),
