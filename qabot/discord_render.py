@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
-from qabot.render import NOT_COVERED, citation, highlighted_parts, shorten
+from qabot.render import NOT_COVERED, citation, highlighted_parts, safe_source_name, shorten
 
 CONTENT_CHARS = 2000
 TITLE_CHARS = 256
@@ -52,6 +52,14 @@ class Message:
 def escape(text: str) -> str:
     """User or source text made inert: no markdown, no masked links, no working mentions."""
     return escape_mentions(escape_markdown(text))
+
+
+def label(text: str, limit: int = TITLE_CHARS) -> str:
+    """A document title or name for an embed title: one line, no control or bidi characters, inert."""
+    plain, budget = safe_source_name(text), limit
+    while len(marked := escape(shorten(plain, budget))) > limit:
+        budget -= len(marked) - limit
+    return marked
 
 
 def shorten_start(text: str, limit: int) -> str:
@@ -111,7 +119,7 @@ def fit_citation(excerpt, limit: int = FOOTER_CHARS) -> str:
     line = citation(excerpt)
     if len(line) <= limit:
         return line
-    location = f"{excerpt.source} [{excerpt.start}:{excerpt.end}]"
+    location = safe_source_name(f"{excerpt.source} [{excerpt.start}:{excerpt.end}]")
     head = line[: len(line) - len(location)].rstrip(" ·")
     return _shorten_end(head, max(limit - len(location) - 3, 1)) + " · " + location[-(limit - 4) :]
 
@@ -119,10 +127,10 @@ def fit_citation(excerpt, limit: int = FOOTER_CHARS) -> str:
 def excerpt_embeds(numbered: list[tuple[int, object]], colour: discord.Colour) -> list[discord.Embed]:
     """One embed per excerpt (number. title / quote / citation), all of them within 6,000 characters."""
     numbered = numbered[:EMBEDS_PER_MESSAGE]
-    heads = [(shorten(f"{n}. {e.title or e.source}", TITLE_CHARS), fit_citation(e)) for n, e in numbered]
+    heads = [(label(f"{n}. {e.title or e.source}"), fit_citation(e)) for n, e in numbered]
     overhead = sum(len(title) + len(footer) for title, footer in heads)
     if overhead > EMBED_TOTAL_CHARS // 2:  # absurdly long titles: give the quotes room first
-        heads = [(shorten(title, 100), fit_citation(e, 400)) for (title, _), (_, e) in zip(heads, numbered)]
+        heads = [(label(f"{n}. {e.title or e.source}", 100), fit_citation(e, 400)) for n, e in numbered]
         overhead = sum(len(title) + len(footer) for title, footer in heads)
     share = min(DESCRIPTION_CHARS, (EMBED_TOTAL_CHARS - overhead) // max(len(numbered), 1))
     embeds = []
@@ -160,7 +168,7 @@ def context_message(reply) -> Message:
     excerpt = reply.excerpt
     parts = [(f"…{reply.before} " if reply.before else "", False), (excerpt.text, True), (f" {reply.after}…" if reply.after else "", False)]
     embed = discord.Embed(
-        title=shorten(f"Context · {excerpt.title or excerpt.source}", TITLE_CHARS),
+        title=label(f"Context · {excerpt.title or excerpt.source}"),
         description=quote_markup([p for p in parts if p[0]], DESCRIPTION_CHARS),
         colour=ANSWER_COLOUR,
     )
@@ -173,7 +181,8 @@ def sources_message(reply) -> Message:
     for info in reply.sources:
         who = f" · {info.author}" if info.author else ""
         mark = "▶ " if info.source == reply.active else ""
-        lines.append(escape(f"{mark}{info.source}: {info.title or '(untitled)'}{who} ({info.passages} passages)"))
+        line = f"{mark}{info.source}: {info.title or '(untitled)'}{who} ({info.passages} passages)"
+        lines.append(escape(safe_source_name(line)))
     description, shown = "", 0
     for line in lines:
         rest = f"\n… and {len(lines) - shown} more"
@@ -205,6 +214,6 @@ def source_choices(sources, typed: str) -> list[tuple[str, str]]:
     typed = typed.strip().lower()
     matches = [s for s in sources if typed in s.source.lower() or typed in (s.title or "").lower()]
     return [
-        (shorten(f"{s.source} — {s.title}" if s.title else s.source, CHOICE_CHARS), s.source[:CHOICE_CHARS])
+        (shorten(safe_source_name(f"{s.source} — {s.title}" if s.title else s.source), CHOICE_CHARS), s.source[:CHOICE_CHARS])
         for s in matches[:CHOICES]
     ]

@@ -66,6 +66,16 @@ def test_the_echoed_question_cannot_format_or_ping():
     assert "@everyone" not in content and "\\*\\*why\\*\\*" in content
 
 
+def test_titles_and_names_cannot_break_lines_reorder_text_or_format():
+    shown = excerpt(WORDS, title="**Bold**\nsecond line \u202eevil", source="a\nb.txt")
+    message = answer_message(reply_of(shown))
+    [embed] = message.embeds
+    assert "\n" not in embed.title and "\u202e" not in embed.title and "\\*\\*Bold" in embed.title
+    assert "\n" not in embed.footer.text and "\u202e" not in embed.footer.text
+    listing = sources_message(SourcesReply([SourceInfo("a\nb.txt", "x\u202ey", None, None, 1)], None)).embeds[0]
+    assert listing.description.count("\n") == 0 and "\u202e" not in listing.description
+
+
 def test_an_abstention_shows_no_excerpts_and_points_to_the_closest_passages_button():
     message = answer_message(reply_of(excerpt(WORDS), abstained=True))
     assert message.embeds == [] and "Closest passages" in message.content
