@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--questions", type=Path, default=Path("eval/dev.jsonl"), metavar="FILE",
                           help="JSONL question file (default eval/dev.jsonl)")
+    evaluate.add_argument("--conversations", type=Path, metavar="FILE",
+                          help="instead of questions, JSONL conversations (id, turns, source, answer, kind): the last "
+                          "turn's hit@1/hit@5 in the conversation, asked alone and glued to the earlier turns")
     evaluate.add_argument("--depth", type=int, default=10, metavar="N",
                           help="excerpts retrieved per question, and the cut-off of recall@N (default 10)")
     evaluate.add_argument("--run-out", type=Path, metavar="FILE", help="write the ranked hits per question (JSONL)")
@@ -199,6 +202,8 @@ def run_eval(args: argparse.Namespace) -> int:
         configuration_settings(settings, name)  # unknown names fail before any work
     if args.depth < 1:
         raise SettingsError("--depth must be at least 1")
+    if args.conversations:
+        return run_eval_conversations(args, settings, names)
     retrievers = open_retrievers(settings, names, reporter_for_terminal())
     documents = next(iter(retrievers.values())).index.documents
     questions = evaluation.load_questions(args.questions, lambda s: documents[s].text if s in documents else None)
@@ -225,6 +230,33 @@ def run_eval(args: argparse.Namespace) -> int:
         from qabot.eval_report import print_report
 
         print_report(results, outcomes, args.depth, seconds)
+    return 0
+
+
+def run_eval_conversations(args: argparse.Namespace, settings, names: list[str]) -> int:
+    from qabot import eval_conversations as conversations
+    from qabot.configurations import configuration_settings
+    from qabot.engine import Engine
+    from qabot.progress import reporter_for_terminal
+
+    results = {}
+    for name in names:
+        engine = Engine(configuration_settings(settings, name), reporter_for_terminal())
+        documents = engine.retriever().index.documents
+        loaded, problems = conversations.load_conversations(
+            args.conversations, lambda s: documents[s].text if s in documents else None
+        )
+        for problem in problems if name == names[0] else ():
+            print(f"qabot: skipped {problem}", file=sys.stderr)
+        outcomes = [conversations.run_conversation(engine, c, args.depth) for c in loaded]
+        results[name] = conversations.summarise_conversations(outcomes)
+    if args.json:
+        print(json.dumps({"conversations_file": str(args.conversations), "configurations": results}))
+        return 0
+    for name, summary in results.items():
+        if len(results) > 1:
+            print(f"== {name}")
+        conversations.print_conversation_report(summary)
     return 0
 
 

@@ -9,17 +9,18 @@ the conversation it came from.
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass, replace
+
+import numpy as np
 
 from qabot.answer import Answer, Excerpt
 from qabot.display import normalise
 from qabot.errors import QabotError
+from qabot.follow_up import FollowUp, Locality, Turn, is_follow_up, last_place, name_terms, named_voices, read
 from qabot.index import SourceInfo
 
-_FOLLOW_UP_START = re.compile(r"^(and|but|so|also|then|what about|how about|why|how come|what else|and why)\b", re.I)
-_BACK_REFERENCE = re.compile(r"\b(that|this|it|its|they|them|their|he|him|his|she|her|those|these|there|then|the same)\b", re.I)
+__all__ = ["AnswerReply", "Conversation", "FollowUp", "Page", "answer_page", "is_follow_up"]
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,15 @@ class Page:
     """One page of excerpts for one question: all it takes to show it again, or the next one."""
 
     question: str
-    context: str | None = None  # the earlier question this one is read together with
+    follow_up: FollowUp | None = None  # how it leans on the earlier question, if it does
     source: str | None = None  # the only document quoted, if any
     offset: int = 0  # excerpts ranked above this page
     k: int = 3  # excerpts per page
+
+    @property
+    def context(self) -> str | None:
+        """The earlier question this one is read together with."""
+        return self.follow_up.context if self.follow_up else None
 
     def next(self) -> Page:
         return replace(self, offset=self.offset + self.k)
@@ -54,6 +60,12 @@ class AnswerReply(Reply):
     def follows_up(self) -> str | None:
         """The earlier question this one was read together with."""
         return self.page.context
+
+    @property
+    def read_as(self) -> str | None:
+        """The follow-up with its references resolved ("what did Lukyanov say…"), when they changed it."""
+        follow_up = self.page.follow_up
+        return follow_up.reading if follow_up and follow_up.reading != self.page.question else None
 
     @property
     def shown(self) -> tuple[Excerpt, ...]:
@@ -84,20 +96,40 @@ class MessageReply(Reply):
     error: bool = False
 
 
-def is_follow_up(question: str) -> bool:
-    """Short questions that lean on the previous turn: "and Belarus?", "why?", "what did X say about that?"."""
-    words = re.findall(r"\w+", question)
-    if len(words) <= 3:
-        return True
-    if _FOLLOW_UP_START.match(question.strip()):
-        return True
-    return len(words) <= 10 and bool(_BACK_REFERENCE.search(question))
-
-
 def answer_page(engine, page: Page, nearest: bool = False) -> AnswerReply:
     """The excerpts of `page`; stateless, so any user may page any question."""
-    answer = engine.retriever().ask(page.question, k=page.k, source=page.source, context=page.context, offset=page.offset)
+    answer = engine.retriever().ask(page.question, k=page.k, source=page.source, offset=page.offset, follow_up=page.follow_up)
     return AnswerReply(answer, page, nearest and answer.abstained)
+
+
+def turn_of(index, reply: AnswerReply, earlier: Turn | None) -> Turn:
+    """What the next line may lean on after `reply`: its question as read and who answered it first."""
+    follow_up = reply.page.follow_up
+    question = follow_up.reading if follow_up else reply.answer.question
+    labels = [voice.label for voice in index.voices]
+    named = named_voices(question, labels)
+    first = reply.answer.excerpts[0] if reply.answer.excerpts and not reply.answer.abstained else None
+    voice = _voice_of(index, first) if first else None
+    names = name_terms(question) | (earlier.names if follow_up and earlier else frozenset())
+    sure = follow_up is not None and follow_up.lean >= 1 and earlier is not None
+    return Turn(
+        question=question,
+        topic=f"{earlier.question} {question}" if sure else question,
+        names=names | name_terms(" ".join(named)),
+        person=named[0] if len(named) == 1 else (voice if not named else None),
+        group=" and ".join(named) if named else None,
+        place=last_place(question, labels) or (earlier.place if follow_up and earlier else None),
+        locality=Locality(first.source, first.section) if first else None,
+    )
+
+
+def _voice_of(index, excerpt: Excerpt) -> str | None:
+    """The voice label (speaker or author) of the indexed passage an excerpt quotes."""
+    code = index.source_names.index(excerpt.source)
+    for row in np.flatnonzero(index.passage_sources == code):
+        if index.passages[row].start == excerpt.start:
+            return index.voices[int(index.passage_voices[row])].label
+    return excerpt.author
 
 
 def context_of(engine, excerpt: Excerpt) -> ContextReply:
@@ -125,17 +157,21 @@ class Conversation:
     def reset(self) -> None:
         """Forget the questions asked (the source filter stays)."""
         with self._lock:
-            self.topic: str | None = None  # the last question that stood on its own
+            self.turn: Turn | None = None  # what the next question may lean on
             self.latest: AnswerReply | None = None
             self.shown: dict[int, Excerpt] = {}  # by rank: the excerpts on screen for the latest question
 
+    @property
+    def topic(self) -> str | None:
+        """The question (as read) that a follow-up would lean on now."""
+        return self.turn.topic if self.turn else None
+
     def ask(self, question: str) -> AnswerReply:
-        """Answer `question`, read together with the topic when it looks like a follow-up."""
+        """Answer `question`, read against the previous turn (see `qabot.follow_up.read`)."""
         with self._lock:
-            follows = self.topic if self.topic and is_follow_up(question) else None
-            reply = answer_page(self.engine, Page(question, follows, self.source, 0, self.k))
-            if follows is None:
-                self.topic = reply.answer.question
+            follow_up = read(question, self.turn)
+            reply = answer_page(self.engine, Page(question, follow_up, self.source, 0, self.k))
+            self.turn = turn_of(self.engine.retriever().index, reply, self.turn)
             self.shown = {}
             return self._record(reply)
 

@@ -14,11 +14,12 @@ import numpy as np
 from qabot.abstention import confidence, evidence, proper_nouns
 from qabot.answer import Answer, Excerpt, Highlight
 from qabot.display import display_span
+from qabot.follow_up import FollowUp, Locality
 from qabot.index import Index
 from qabot.lexical import tokenize
 from qabot.progress import Reporter
 from qabot.question import clean_question
-from qabot.ranking import boost, fingerprint, fuse, without_near_duplicates
+from qabot.ranking import boost, fingerprint, fuse, fuse_rankings, prefer_near, without_near_duplicates
 from qabot.settings import Settings
 
 
@@ -64,19 +65,25 @@ class Retriever:
         context: str | None = None,
         offset: int = 0,
         mode: str | None = None,
+        follow_up: FollowUp | None = None,
     ) -> Answer:
         """The excerpts ranked `offset + 1` to `offset + k` for `question`, optionally within one source.
 
         `context` is an earlier question this one follows up on: it steers retrieval; the
-        question itself stays what the user typed.
+        question itself stays what the user typed. `follow_up` (see `qabot.follow_up.read`) replaces
+        `context` with a resolved reading, a preferred place and, when unsure, a fused ranking.
         """
         limit = self.settings.max_question_chars
         question = clean_question(question, limit)
         context = clean_question(context, limit) if context else None
         wanted = self.index.resolve(source) if source else None
-        ranking = self.rank(question, context, wanted, mode or self.settings.retrieval.mode)
+        mode = mode or self.settings.retrieval.mode
+        if follow_up is None:
+            ranking = self.rank(question, context, wanted, mode)
+        else:
+            ranking = self.rank_follow_up(question, follow_up, wanted, mode)
         k = k or self.settings.k
-        terms = set(tokenize(question))
+        terms = set(tokenize(follow_up.reading if follow_up else question))
         page = ranking.rows[offset : offset + k]
         threshold = self.settings.retrieval.abstain_below
         return Answer(
@@ -104,8 +111,27 @@ class Retriever:
             scores = scores + self.settings.retrieval.context_weight * self.index.lexical_scores(context)
         return scores
 
-    def rank(self, question: str, context: str | None, source: str | None, mode: str) -> Ranking:
-        """Every candidate passage fused, boosted, filtered, sorted and deduplicated."""
+    def rank_follow_up(self, question: str, follow_up: FollowUp, source: str | None, mode: str) -> Ranking:
+        """A follow-up ranked as resolved, with its context, near the previous answer; unless sure,
+        fused (reciprocal ranks, `lean` : 1 - `lean`) with the line ranked alone, so a wrong guess costs little."""
+        limit = self.settings.max_question_chars
+        reading = clean_question(follow_up.reading, limit)
+        context = clean_question(follow_up.context, limit)
+        leaning = self.rank(reading, context, source, mode, follow_up.locality)
+        if follow_up.lean >= 1 and reading == question:
+            return leaning
+        if follow_up.lean >= 1:  # a resolved pronoun may be wrong: fuse with the line as typed
+            other, weights = self.rank(question, context, source, mode, follow_up.locality), (0.5, 0.5)
+        else:
+            other, weights = self.rank(question, None, source, mode), (follow_up.lean, 1 - follow_up.lean)
+        rows = fuse_rankings([leaning.rows, other.rows], weights, self.settings.retrieval.rrf_k)
+        return Ranking(rows, max(leaning.evidence, other.evidence), leaning.vector)
+
+    def rank(
+        self, question: str, context: str | None, source: str | None, mode: str, locality: Locality | None = None
+    ) -> Ranking:
+        """Every candidate passage fused, boosted, filtered, sorted and deduplicated; `locality`
+        (a follow-up's previous answer) lifts passages of its document and section."""
         settings = self.settings.retrieval
         index = self.index
         total = len(index.passages)
@@ -135,12 +161,21 @@ class Retriever:
             fused = dense if mode == "dense" else lexical
         asked = f"{context} {question}" if context else question
         fused = boost(fused, index.passage_voices, self._named_voices(asked), settings.voice_bonus)
+        if locality is not None:
+            fused = self._prefer_near(fused, candidates, locality)
         rows = sorted((r for r in candidates if allowed is None or allowed[r]), key=lambda r: (-fused[r], r))
         ranked = without_near_duplicates(
             rows[: max(settings.candidates, 10)], fused, lambda r: fingerprint(index.passages[r].text),
             settings.duplicate_overlap,
         )
         return Ranking(ranked, evidence(best_dense, asked, index.vocabulary, settings.name_bonus), vector)
+
+    def _prefer_near(self, scores: np.ndarray, candidates: set[int], locality: Locality) -> np.ndarray:
+        rows = sorted(candidates)
+        passages = [self.index.passages[r] for r in rows]
+        same_document = np.array([p.source == locality.source for p in passages], dtype=bool)
+        same_section = np.array([p.section == locality.section for p in passages], dtype=bool)
+        return prefer_near(scores, rows, same_document, same_section, self.settings.retrieval.locality_bonus)
 
     def _named_voices(self, question: str) -> list[int]:
         """Voices the question names ("according to Lukyanov"): their passages are what it asks for."""

@@ -60,6 +60,10 @@ class RetrievalSettings(BaseModel):
     context_weight: float = Field(
         0.5, ge=0.0, description="How much an earlier question steers a follow-up (vector and BM25)."
     )
+    # fitted by leave-one-out over eval/conversations-seeds.jsonl (every fold chose 0.04; see README)
+    locality_bonus: float = Field(
+        0.04, ge=0.0, description="Added to a follow-up's candidates in the previous answer's document (twice in its section)."
+    )
     candidates: int = Field(50, ge=5, description="Candidates taken from each retriever before fusion.")
     filter_depth: int = Field(
         20, ge=1, description="On approximate (HNSW) indexes a source filter searches this many times deeper."
