@@ -7,6 +7,7 @@ so any number of threads may call `ask` at once; a new index generation means a 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,7 @@ class Retriever:
         self.encoder = encoder or load_query_encoder(
             index.index_dir, index.manifest.query_encoder, settings.model, settings.indexing.query_threads
         )
+        self.encode = functools.lru_cache(maxsize=512)(self._encode)  # a follow-up re-encodes its context
         self._voice_terms = [set(tokenize(" ".join(p for p in (v.author, v.speaker) if p))) for v in index.voices]
 
     @classmethod
@@ -99,9 +101,9 @@ class Retriever:
     # ------------------------------------------------------------------------------ ranking
 
     def query_vector(self, question: str, context: str | None) -> np.ndarray:
-        vector = self.encoder.encode_query(question)
+        vector = self.encode(question)
         if context:
-            vector = vector + self.settings.retrieval.context_weight * self.encoder.encode_query(context)
+            vector = vector + self.settings.retrieval.context_weight * self.encode(context)
             vector = vector / np.linalg.norm(vector)
         return np.asarray(vector, dtype=np.float32)
 
@@ -110,6 +112,11 @@ class Retriever:
         if context:
             scores = scores + self.settings.retrieval.context_weight * self.index.lexical_scores(context)
         return scores
+
+    def _encode(self, text: str) -> np.ndarray:
+        vector = np.asarray(self.encoder.encode_query(text), dtype=np.float32)
+        vector.setflags(write=False)  # shared through the cache
+        return vector
 
     def rank_follow_up(self, question: str, follow_up: FollowUp, source: str | None, mode: str) -> Ranking:
         """A follow-up ranked as resolved, with its context, near the previous answer; unless sure,
@@ -125,7 +132,9 @@ class Retriever:
         else:
             other, weights = self.rank(question, None, source, mode), (follow_up.lean, 1 - follow_up.lean)
         rows = fuse_rankings([leaning.rows, other.rows], weights, self.settings.retrieval.rrf_k)
-        return Ranking(rows, max(leaning.evidence, other.evidence), leaning.vector)
+        # unsure it follows up, the line must be covered on its own: an off-topic line still abstains
+        evidence = max(leaning.evidence, other.evidence) if follow_up.lean >= 1 else other.evidence
+        return Ranking(rows, evidence, leaning.vector)
 
     def rank(
         self, question: str, context: str | None, source: str | None, mode: str, locality: Locality | None = None

@@ -91,3 +91,9 @@ def test_new_forgets_who_answered(chat):
     handle_line(chat, ":new")
     reply = handle_line(chat, "What does he think comes next?")
     assert reply.page.follow_up is None and chat.turn.question == "What does he think comes next?"
+
+
+def test_an_off_topic_line_after_an_answer_still_abstains(chat):
+    chat.ask("What did Moscow do?")
+    reply = chat.ask("What is the recommended tire pressure for a road bike?")
+    assert reply.page.follow_up is not None and reply.answer.abstained  # fused, but judged on its own
