@@ -114,7 +114,7 @@ def turn_of(index, reply: AnswerReply, earlier: Turn | None) -> Turn:
     sure = follow_up is not None and follow_up.lean >= 1 and earlier is not None
     return Turn(
         question=question,
-        topic=f"{earlier.question} {question}" if sure else question,
+        topic=earlier.topic if sure else question,
         names=names | name_terms(" ".join(named)),
         person=named[0] if len(named) == 1 else (voice if not named else None),
         group=" and ".join(named) if named else None,

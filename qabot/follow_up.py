@@ -56,7 +56,7 @@ class Turn:
     """What a later line may lean on: a question as read and who answered it."""
 
     question: str  # as read (references resolved)
-    topic: str  # what a follow-up leans on: this question, after the one it followed up if sure
+    topic: str  # what a follow-up leans on: the last question that stood on its own
     names: frozenset[str]  # proper-noun terms of the question (and of the turns it followed up)
     person: str | None  # the voice the question named, else the voice of the first excerpt shown
     group: str | None  # voices the question itself named ("Pasatoiu and Nitoiu"), for "they"
@@ -82,9 +82,9 @@ def named_voices(text: str, voice_labels: list[str | None]) -> list[str]:
     return [label for label in dict.fromkeys(voice_labels) if label and {w.lower() for w in label.split()} & names]
 
 
-def last_place(text: str, voices: list[str]) -> str | None:
+def last_place(text: str, voices: list[str | None]) -> str | None:
     """The last run of capitalised words that is not a voice, an acronym or a demonym."""
-    voice_terms = {t for label in voices for t in tokenize(label)}
+    voice_terms = {t for label in voices if label for t in tokenize(label)}
     runs = re.findall(r"(?<!^)(?<![.?!] )\b([A-Z][a-z][\w'’-]*(?: [A-Z][a-z][\w'’-]*)*)", text.strip())
     places = [r for r in runs if not _DEMONYM.search(r.split()[-1]) and not set(tokenize(r)) & voice_terms]
     return places[-1] if places else None
