@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--k", type=int, metavar="N", help="how many excerpts to show (default 5)")
     ask.add_argument("--source", metavar="NAME", help="only quote this document (file name or prefix)")
     ask.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    ask.add_argument(
+        "--perspectives", action="store_true",
+        help="who says what: the best excerpt of each voice (author or speaker) that addresses the question, "
+        "and the voices that seem not to",
+    )
     _add_location_flags(ask)
     ask.set_defaults(handler="run_ask")
 
@@ -66,11 +71,17 @@ def build_parser() -> argparse.ArgumentParser:
         "excerpt length, a per-kind breakdown and the misses. An excerpt is relevant when it cites the "
         "gold file and covers at least half of an occurrence of the gold span.",
     )
-    evaluate.add_argument("--questions", type=Path, default=Path("eval/dev.jsonl"), metavar="FILE",
-                          help="JSONL question file (default eval/dev.jsonl)")
+    evaluate.add_argument("--questions", type=Path, metavar="FILE",
+                          help="JSONL question file (default eval/dev.jsonl unless --perspectives/--corroboration)")
+    evaluate.add_argument("--perspectives", type=Path, metavar="FILE",
+                          help="JSONL of questions with the voices that address them (a gold span each) and those "
+                          "that do not: precision/recall of 'addressed' (out of fold), voice hit@1, latency")
+    evaluate.add_argument("--corroboration", type=Path, metavar="FILE",
+                          help="JSONL of span pairs from different sources labelled same claim or not: "
+                          "out-of-fold precision/recall of 'also'")
     evaluate.add_argument("--conversations", type=Path, metavar="FILE",
-                          help="instead of questions, JSONL conversations (id, turns, source, answer, kind): the last "
-                          "turn's hit@1/hit@5 in the conversation, asked alone and glued to the earlier turns")
+                          help="JSONL conversations (id, turns, source, answer, kind): the last turn's hit@1/hit@5 "
+                          "in the conversation, asked alone and glued to the earlier turns")
     evaluate.add_argument("--depth", type=int, default=10, metavar="N",
                           help="excerpts retrieved per question, and the cut-off of recall@N (default 10)")
     evaluate.add_argument("--run-out", type=Path, metavar="FILE", help="write the ranked hits per question (JSONL)")

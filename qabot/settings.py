@@ -92,6 +92,17 @@ class RetrievalSettings(BaseModel):
     confidence_scale: float = Field(
         0.05, gt=0.0, description="Evidence units per logit when the margin over the threshold becomes a confidence."
     )
+    # perspectives and corroboration: fitted on eval/perspectives.jsonl and eval/corroboration.jsonl
+    # (`qabot eval --perspectives FILE --corroboration FILE` reports the out-of-fold figures and a refit).
+    voice_bar: float = Field(
+        0.66, description="A voice addresses a question when the mean of its two best fused scores, over "
+        "the question's best fused score, reaches this.",
+    )
+    also_threshold: float = Field(
+        0.85, description="Two sentences of different sources state the same claim when cosine + "
+        "also_term_weight × shared-term overlap reaches this.",
+    )
+    also_term_weight: float = Field(0.8, ge=0.0, description="Weight of shared content terms in the same-claim score.")
 
 
 class IndexingSettings(BaseModel):
