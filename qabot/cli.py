@@ -131,6 +131,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_location_flags(show)
     show.set_defaults(handler="run_show")
 
+    bot = commands.add_parser(
+        "discord", help="run the Discord bot (token from QABOT_DISCORD_TOKEN)",
+        description="Connect to Discord and answer /ask, mentions and thread follow-ups with cited excerpts "
+        "until interrupted. The token comes only from QABOT_DISCORD_TOKEN (environment or .env); the other "
+        "settings from [discord] in config/qabot.toml. See the README for creating the application.",
+    )
+    _add_location_flags(bot)
+    bot.set_defaults(handler="run_discord")
+
     config = commands.add_parser(
         "config", help="show the effective settings (secrets masked)",
         description="Print the settings after defaults, config/qabot.toml, .env, QABOT_* variables and flags.",

@@ -189,6 +189,12 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_discord(args: argparse.Namespace) -> int:
+    from qabot.discord_bot import run_discord as run
+
+    return run(settings_from(args))
+
+
 def run_config(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     data = settings.masked()
