@@ -12,12 +12,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, replace
 
-import numpy as np
-
 from qabot.answer import Answer, Excerpt, Perspectives
 from qabot.display import normalise
 from qabot.errors import QabotError
-from qabot.follow_up import FollowUp, Locality, Turn, last_place, name_terms, named_voices, read
+from qabot.follow_up import FollowUp, Turn, read, turn_after
 from qabot.follow_up import is_follow_up  # noqa: F401  (kept where callers found it)
 from qabot.index import SourceInfo
 
@@ -120,36 +118,6 @@ def perspectives_of(engine, page: Page) -> PerspectivesReply:
     return PerspectivesReply(perspectives, page)
 
 
-def turn_of(index, reply: AnswerReply, earlier: Turn | None) -> Turn:
-    """What the next line may lean on after `reply`: its question as read and who answered it first."""
-    follow_up = reply.page.follow_up
-    question = follow_up.reading if follow_up else reply.answer.question
-    labels = [voice.label for voice in index.voices]
-    named = named_voices(question, labels)
-    first = reply.answer.excerpts[0] if reply.answer.excerpts and not reply.answer.abstained else None
-    voice = _voice_of(index, first) if first else None
-    names = name_terms(question) | (earlier.names if follow_up and earlier else frozenset())
-    sure = follow_up is not None and follow_up.lean >= 1 and earlier is not None
-    return Turn(
-        question=question,
-        topic=earlier.topic if sure else question,
-        names=names | name_terms(" ".join(named)),
-        person=named[0] if len(named) == 1 else (voice if not named else None),
-        group=" and ".join(named) if named else None,
-        place=last_place(question, labels) or (earlier.place if follow_up and earlier else None),
-        locality=Locality(first.source, first.section) if first else None,
-    )
-
-
-def _voice_of(index, excerpt: Excerpt) -> str | None:
-    """The voice label (speaker or author) of the indexed passage an excerpt quotes."""
-    code = index.source_names.index(excerpt.source)
-    for row in np.flatnonzero(index.passage_sources == code):
-        if index.passages[row].start == excerpt.start:
-            return index.voices[int(index.passage_voices[row])].label
-    return excerpt.author
-
-
 def context_of(engine, excerpt: Excerpt) -> ContextReply:
     """`excerpt` with the text around it in its document (display-normalised)."""
     before, after = engine.retriever().index.surrounding(
@@ -189,7 +157,7 @@ class Conversation:
         with self._lock:
             follow_up = read(question, self.turn)
             reply = answer_page(self.engine, Page(question, follow_up, self.source, 0, self.k))
-            self.turn = turn_of(self.engine.retriever().index, reply, self.turn)
+            self.turn = turn_after(self.engine.retriever().index, reply.answer, follow_up, self.turn)
             self.shown = {}
             return self._record(reply)
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from qabot.abstention import proper_nouns
 from qabot.lexical import tokenize
 
@@ -131,6 +133,36 @@ def read(line: str, turn: Turn | None) -> FollowUp | None:
     lean = (1.0 if bare else NEW_NAMES) if new_names else (1.0 if elliptical else UNSURE)
     reading = line if new_names else resolve(line, turn)  # new names: its pronouns are theirs
     return FollowUp(turn.topic, reading, turn.locality, lean)
+
+
+def turn_after(index, answer, follow_up: FollowUp | None, earlier: Turn | None) -> Turn:
+    """What the next line may lean on after `answer` (read as `follow_up`): its question as read
+    and who answered it first."""
+    question = follow_up.reading if follow_up else answer.question
+    labels = [voice.label for voice in index.voices]
+    named = named_voices(question, labels)
+    first = answer.excerpts[0] if answer.excerpts and not answer.abstained else None
+    voice = _voice_of(index, first) if first else None
+    names = name_terms(question) | (earlier.names if follow_up and earlier else frozenset())
+    sure = follow_up is not None and follow_up.lean >= 1 and earlier is not None
+    return Turn(
+        question=question,
+        topic=earlier.topic if sure else question,
+        names=names | name_terms(" ".join(named)),
+        person=named[0] if len(named) == 1 else (voice if not named else None),
+        group=" and ".join(named) if named else None,
+        place=last_place(question, labels) or (earlier.place if follow_up and earlier else None),
+        locality=Locality(first.source, first.section) if first else None,
+    )
+
+
+def _voice_of(index, excerpt) -> str | None:
+    """The voice label (speaker or author) of the indexed passage an excerpt quotes."""
+    code = index.source_names.index(excerpt.source)
+    for row in np.flatnonzero(index.passage_sources == code):
+        if index.passages[row].start == excerpt.start:
+            return index.voices[int(index.passage_voices[row])].label
+    return excerpt.author
 
 
 def is_follow_up(question: str) -> bool:
