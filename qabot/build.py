@@ -89,12 +89,13 @@ def previous_generation(settings: Settings, config: dict) -> Previous:
     if old.manifest.config != config:
         return Previous()
     records: dict[str, list[PassageRecord]] = {}
+    documents = dict(old.documents.items())  # each text read once, shared by its passages
     offsets = old.sentence_offsets
     for row, passage in enumerate(old.passages):
         sentences = np.array(old.sentence_vectors[offsets[row] : offsets[row + 1]])
-        record = PassageRecord(passage, old.documents[passage.source], np.array(old.vectors[row]), sentences)
+        record = PassageRecord(passage, documents[passage.source], np.array(old.vectors[row]), sentences)
         records.setdefault(passage.source, []).append(record)
-    return Previous(old.manifest.files, old.documents, records, old.manifest.sources_manifest_hash)
+    return Previous(old.manifest.files, documents, records, old.manifest.sources_manifest_hash)
 
 
 def build_index(settings: Settings, reporter: Reporter | None = None, force: bool = False) -> BuildReport:
@@ -165,33 +166,27 @@ def _read_sources(
 
 
 def _embed_missing(records: list[PassageRecord], settings: Settings, report: BuildReport, reporter: Reporter) -> int:
-    """Embed every record without vectors (its passage and each sentence); returns the dimensions."""
-    from qabot.passages import sentence_texts
-
+    """Embed every record without vectors: its passage and its sentences, in one model pass."""
     missing = [r for r in records if r.vector is None]
     report.embedded = len(missing)
     if not missing:
         return len(records[0].vector) if records else 0
-    from qabot.embedder import load_embedder
+    from qabot.passage_encoder import load_passage_encoder, passage_text
 
-    embedder = load_embedder(settings.model)
-    texts: list[str] = []
-    for record in missing:
-        texts.append(record.passage.embed_text)
-        texts.extend(sentence_texts(record.document, record.passage))
-    reporter.start(len(texts))
+    encoder = load_passage_encoder(
+        settings.model, settings.indexing.build_encoder, settings.indexing.sentence_vectors, settings.cache_dir
+    )
+    reporter.start(len(missing))
     embed_started = time.perf_counter()
-    vectors = embedder.encode(texts, settings.indexing.embed_batch_size, reporter.advance)
+    results = encoder.encode(
+        [passage_text(r.document, r.passage) for r in missing], settings.indexing.embed_batch_size, reporter.advance
+    )
     report.embed_seconds = time.perf_counter() - embed_started
-    report.embedded_texts = len(texts)
+    report.embedded_texts = sum(1 + len(r.passage.sentences) for r in missing)
     reporter.finish()
-    row = 0
-    for record in missing:
-        count = len(record.passage.sentences)
-        record.vector = vectors[row]
-        record.sentence_vectors = vectors[row + 1 : row + 1 + count]
-        row += 1 + count
-    return embedder.dims
+    for record, (vector, sentence_vectors) in zip(missing, results):
+        record.vector, record.sentence_vectors = vector, sentence_vectors
+    return encoder.dims
 
 
 def ensure_index(settings: Settings, reporter: Reporter | None = None) -> Index:
