@@ -22,7 +22,6 @@ from qabot.freshness import (
     check_freshness,
     file_state,
     index_config,
-    listed_sources,
     sources_manifest_hash,
 )
 from qabot.generation import PassageRecord, write_generation
@@ -31,6 +30,7 @@ from qabot.manifest import Manifest
 from qabot.passages import split_document
 from qabot.progress import Reporter, SilentReporter
 from qabot.query_encoder import link_query_encoder
+from qabot.scan import ReadLimits, scan_folder
 from qabot.settings import Settings
 from qabot.sources import (
     Document,
@@ -66,6 +66,7 @@ class Previous:
     documents: dict[str, Document] = field(default_factory=dict)
     records: dict[str, list[PassageRecord]] = field(default_factory=dict)
     sources_manifest_hash: str | None = None
+    read_limits: dict | None = None
 
 
 @contextlib.contextmanager
@@ -95,7 +96,7 @@ def previous_generation(settings: Settings, config: dict) -> Previous:
         sentences = np.array(old.sentence_vectors[offsets[row] : offsets[row + 1]])
         record = PassageRecord(passage, documents[passage.source], np.array(old.vectors[row]), sentences)
         records.setdefault(passage.source, []).append(record)
-    return Previous(old.manifest.files, documents, records, old.manifest.sources_manifest_hash)
+    return Previous(old.manifest.files, documents, records, old.manifest.sources_manifest_hash, old.manifest.read_limits)
 
 
 def build_index(settings: Settings, reporter: Reporter | None = None, force: bool = False) -> BuildReport:
@@ -118,6 +119,7 @@ def build_index(settings: Settings, reporter: Reporter | None = None, force: boo
             dims=dims, sources_dir=str(settings.sources.resolve()),
             sources_manifest_hash=sources_manifest_hash(settings.sources), files=files, skipped=skipped,
             passages=len(records), sentences=sum(len(r.sentence_vectors) for r in records), query_encoder=encoder,
+            read_limits=ReadLimits.from_settings(settings).as_dict(),
         )
         write_generation(settings, manifest, records)
         report.removed = sorted(set(previous.files) - set(files))
@@ -132,11 +134,18 @@ def _read_sources(
     """Records for every readable file (reused when unchanged), the files' states, the skipped files."""
     indexing = settings.indexing
     metadata = load_manifest(settings.sources)
+    limits = ReadLimits.from_settings(settings)
     metadata_changed = previous.sources_manifest_hash != sources_manifest_hash(settings.sources)
+    metadata_changed |= previous.read_limits != limits.as_dict()  # files may read differently: read them again
     records: list[PassageRecord] = []
     files: dict[str, dict] = {}
     skipped: dict[str, dict] = {}
-    for source, path in listed_sources(settings.sources).items():
+    scan = scan_folder(settings.sources, limits)  # links out of the folder, loops, oversized files
+    for source, why in scan.skipped:
+        report.skipped.append((source, why))
+        reporter.message(f"skipped {source}: {why}")
+    for path in scan.files:
+        source = path.relative_to(settings.sources).as_posix()
         state = {**file_state(path), "hash": hash_bytes(path.read_bytes())}
         old = previous.files.get(source)
         if old is not None and old.get("hash") == state["hash"] and source in previous.documents and not metadata_changed:
@@ -146,7 +155,7 @@ def _read_sources(
             report.reused += len(reused)
         else:
             try:
-                document = read_document(path, source, metadata.get(source))
+                document = read_document(path, source, metadata.get(source), limits)
             except (ValueError, OSError) as error:
                 report.skipped.append((source, str(error)))
                 skipped[source] = {**state, "reason": str(error)}

@@ -1,9 +1,10 @@
-"""The `qabot` command. Subcommands parse flags, call the package, print; heavy imports are lazy."""
+"""The `qabot` command: its flags and help (here) and the subcommands (`qabot.commands`).
+
+Heavy imports are lazy, so `qabot --help` is instant."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -23,6 +24,8 @@ def _add_location_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand's flags and help, in one declarative block (long on purpose: the help a
+    user reads stays in one place, in the order `qabot --help` lists it)."""
     parser = argparse.ArgumentParser(
         prog="qabot",
         description="Answer questions from a folder of documents with cited, verbatim excerpts.",
@@ -42,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--watch", action="store_true",
         help="keep running: re-index (incrementally) after each change to the sources, one line per rebuild; Ctrl-C stops",
     )
-    index.set_defaults(handler=run_index)
+    index.set_defaults(handler="run_index")
 
     ask = commands.add_parser(
         "ask", help="answer one question with cited excerpts",
@@ -54,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--source", metavar="NAME", help="only quote this document (file name or prefix)")
     ask.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     _add_location_flags(ask)
-    ask.set_defaults(handler=run_ask)
+    ask.set_defaults(handler="run_ask")
 
     evaluate = commands.add_parser(
         "eval", help="measure retrieval and abstention over a question set",
@@ -73,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--compare", metavar="NAME,NAME", help="named configurations to run side by side "
                           "(from settings; default: default,dense,bm25 with --plot, else default)")
     _add_location_flags(evaluate)
-    evaluate.set_defaults(handler=run_eval)
+    evaluate.set_defaults(handler="run_eval")
 
     repl = commands.add_parser(
         "repl", help="chat with the sources in the terminal (also: qabot with no arguments)",
@@ -85,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     repl.add_argument("--source", metavar="NAME", help="start with this document as the only source")
     repl.add_argument("--json", action="store_true", help="with a pipe: print JSON lines")
     _add_location_flags(repl)
-    repl.set_defaults(handler=run_repl)
+    repl.set_defaults(handler="run_repl")
 
     bench = commands.add_parser(
         "bench", help="measure speed: cold and warm asks, build throughput, search at scale",
@@ -97,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="synthetic corpus sizes (default 10000,100000,1000000; '' for none)")
     bench.add_argument("--json", action="store_true", help="print JSON")
     _add_location_flags(bench)
-    bench.set_defaults(handler=run_bench)
+    bench.set_defaults(handler="run_bench")
 
     show = commands.add_parser(
         "show", help="print the indexed text a citation points at",
@@ -112,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--raw", action="store_true", help="print the text exactly as stored, not display-normalised")
     show.add_argument("--json", action="store_true", help="print one JSON object")
     _add_location_flags(show)
-    show.set_defaults(handler=run_show)
+    show.set_defaults(handler="run_show")
 
     config = commands.add_parser(
         "config", help="show the effective settings (secrets masked)",
@@ -120,158 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     config.add_argument("--json", action="store_true", help="print JSON")
     _add_location_flags(config)
-    config.set_defaults(handler=run_config)
+    config.set_defaults(handler="run_config")
     return parser
-
-
-def settings_from(args: argparse.Namespace, **extra):
-    from qabot.settings import load_settings
-
-    return load_settings(
-        collection=getattr(args, "collection", None),
-        sources=getattr(args, "sources", None),
-        index=getattr(args, "index", None),
-        model=getattr(args, "model", None),
-        **extra,
-    )
-
-
-def run_index(args: argparse.Namespace) -> int:
-    from qabot.build import build_index
-    from qabot.progress import reporter_for_terminal
-
-    settings = settings_from(args)
-    reporter = reporter_for_terminal()
-    if args.watch:
-        from qabot.watch import watch_index
-
-        watch_index(settings, lambda line: print(line, flush=True), reporter)
-        return 0
-    report = build_index(settings, reporter, force=args.force)
-    if args.json:
-        print(json.dumps(report.__dict__, default=str))
-    elif not report.rebuilt:
-        print(f"index is up to date: {report.documents} documents, {report.passages} passages ({settings.index})")
-    else:
-        print(
-            f"indexed {report.documents} documents, {report.passages} passages into {settings.index} "
-            f"({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f} s"
-        )
-        if report.removed:
-            print(f"removed: {', '.join(report.removed)}")
-    return 0
-
-
-def run_ask(args: argparse.Namespace) -> int:
-    from qabot.progress import reporter_for_terminal
-    from qabot.question import clean_question
-    from qabot.render import answer_as_json, answer_as_text
-    from qabot.retrieval import Retriever
-
-    settings = settings_from(args, k=args.k)
-    clean_question(args.question, settings.max_question_chars)  # fail fast, before loading anything
-    retriever = Retriever.open(settings, reporter_for_terminal())
-    answer = retriever.ask(args.question, k=settings.k, source=args.source)
-    if args.json:
-        print(answer_as_json(answer))
-    elif sys.stdout.isatty():
-        from rich.console import Console
-
-        from qabot.render import answer_as_rich
-
-        Console().print(answer_as_rich(answer))
-    else:
-        print(answer_as_text(answer), end="")
-    return 0
-
-
-def run_eval(args: argparse.Namespace) -> int:
-    import time
-
-    from qabot import evaluation
-    from qabot.configurations import configuration_settings, open_retrievers
-    from qabot.errors import SettingsError
-    from qabot.progress import reporter_for_terminal
-
-    settings = settings_from(args)
-    names = [n.strip() for n in (args.compare or ("default,dense,bm25" if args.plot else "default")).split(",") if n.strip()]
-    for name in names:
-        configuration_settings(settings, name)  # unknown names fail before any work
-    if args.depth < 1:
-        raise SettingsError("--depth must be at least 1")
-    retrievers = open_retrievers(settings, names, reporter_for_terminal())
-    documents = next(iter(retrievers.values())).index.documents
-    questions = evaluation.load_questions(args.questions, lambda s: documents[s].text if s in documents else None)
-    for problem in questions.problems:
-        print(f"qabot: skipped {problem}", file=sys.stderr)
-    started = time.perf_counter()
-    outcomes, results = {}, {}
-    for name, retriever in retrievers.items():
-        progress = reporter_for_terminal(f"{name}: questions")
-        outcomes[name] = evaluation.run_questions(retriever, questions.questions, args.depth, progress)
-        results[name] = evaluation.summarise(outcomes[name], args.depth)
-        if args.run_out:
-            path = args.run_out if len(names) == 1 else args.run_out.with_name(f"{args.run_out.stem}.{name}{args.run_out.suffix}")
-            evaluation.write_run(outcomes[name], path)
-    seconds = time.perf_counter() - started
-    if args.plot:
-        from qabot.eval_report import hit_curve, plot_hit_curves
-
-        plot_hit_curves({n: hit_curve(o) for n, o in outcomes.items()}, args.plot)
-    if args.json:
-        print(json.dumps({"questions_file": str(args.questions), "depth": args.depth, "seconds": round(seconds, 2),
-                          "skipped": questions.problems, "configurations": results}))
-    else:
-        from qabot.eval_report import print_report
-
-        print_report(results, outcomes, args.depth, seconds)
-    return 0
-
-
-def run_repl(args: argparse.Namespace) -> int:
-    from qabot.repl import run_repl as repl
-
-    k = getattr(args, "k", None)
-    settings = settings_from(args, chat={"k": k} if k is not None else None)
-    return repl(settings, settings.chat.k, getattr(args, "source", None), getattr(args, "json", False))
-
-
-def run_bench(args: argparse.Namespace) -> int:
-    from qabot import benchmark
-    from qabot.errors import SettingsError
-
-    try:
-        sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
-    except ValueError:
-        raise SettingsError(f"--sizes takes whole numbers separated by commas, not '{args.sizes}'") from None
-    if any(size < 1 for size in sizes):
-        raise SettingsError("--sizes must be positive")
-    results = benchmark.run(settings_from(args), sizes)
-    if args.json:
-        print(json.dumps(results))
-    else:
-        benchmark.print_table(results)
-    return 0
-
-
-def run_show(args: argparse.Namespace) -> int:
-    from qabot.show import show_span, span_as_text
-
-    span = show_span(settings_from(args), args.source, args.start, args.end, args.context)
-    print(json.dumps(span.to_dict(), ensure_ascii=False) if args.json else span_as_text(span, raw=args.raw), end="\n" if args.json else "")
-    return 0
-
-
-def run_config(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
-    data = settings.masked()
-    if args.json:
-        print(json.dumps(data, indent=2))
-    else:
-        width = max(len(k) for k in data)
-        for key, value in data.items():
-            print(f"{key:<{width}}  {value}")
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -280,10 +133,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:  # plain `qabot`: the REPL
         args = parser.parse_args(["repl"])
+    from qabot import commands
+
     try:
-        return args.handler(args)
+        return getattr(commands, args.handler)(args)
     except QabotError as error:
-        print(f"qabot: error: {error}", file=sys.stderr)
+        from qabot.render import safe_source_name
+
+        print(f"qabot: error: {safe_source_name(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("qabot: interrupted", file=sys.stderr)

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from qabot.evaluation import QuestionOutcome
-from qabot.render import shorten
+from qabot.render import safe_source_name, shorten
 
 HEADLINE = ["hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "ndcg@10", "answered", "abstain_accuracy", "useful@5", "median_excerpt_chars"]
 
@@ -50,12 +50,12 @@ def misses_table(outcomes: list[QuestionOutcome], limit: int = 5) -> Table:
     misses.sort(key=lambda o: o.first_relevant_rank or 99, reverse=True)
     for outcome in misses[:limit]:
         top = outcome.answer.excerpts[0] if outcome.answer.excerpts else None
-        returned = f"{top.source} [{top.start}:{top.end}]\n{shorten(top.text, 160)}" if top else "(nothing)"
+        returned = f"{safe_source_name(top.source)} [{top.start}:{top.end}]\n{shorten(top.text, 160)}" if top else "(nothing)"
         rank = outcome.first_relevant_rank
         table.add_row(
             outcome.question.id + (f"\n(rank {rank})" if rank else "\n(not in top 10)"),
             shorten(outcome.question.question, 120),
-            f"{outcome.question.source}\n{shorten(outcome.question.answer or '', 160)}",
+            f"{safe_source_name(outcome.question.source or '')}\n{shorten(outcome.question.answer or '', 160)}",
             returned,
         )
     return table

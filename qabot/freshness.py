@@ -11,8 +11,9 @@ from pathlib import Path
 
 from qabot.errors import IndexCorruptError, IndexMissingError
 from qabot.manifest import Manifest, read_current_manifest
+from qabot.scan import ReadLimits, scan_folder
 from qabot.settings import Settings
-from qabot.sources import MANIFEST_NAME, check_folder, hash_bytes, source_files
+from qabot.sources import MANIFEST_NAME, check_folder, hash_bytes
 
 FORMAT_VERSION = 4  # bump when the generation's files change shape: old indexes become stale
 SPLITTER_VERSION = 3  # bump whenever passages.py cuts differently
@@ -46,9 +47,13 @@ def index_config(settings: Settings) -> dict:
     }
 
 
-def listed_sources(folder: Path) -> dict[str, Path]:
-    """Every candidate source file by its name in citations (path relative to the folder)."""
-    return {path.relative_to(folder).as_posix(): path for path in source_files(folder)}
+def listed_sources(folder: Path, limits: ReadLimits) -> dict[str, Path]:
+    """Every candidate source file by its name in citations (path relative to the folder).
+
+    Links out of the folder, loops and oversized files are not candidates (see `qabot.scan`), so
+    they never make the index stale.
+    """
+    return {path.relative_to(folder).as_posix(): path for path in scan_folder(folder, limits).files}
 
 
 def file_state(path: Path) -> dict:
@@ -61,9 +66,9 @@ def sources_manifest_hash(folder: Path) -> str | None:
     return hash_bytes(path.read_bytes()) if path.is_file() else None
 
 
-def changed_files(folder: Path, recorded: dict[str, dict]) -> tuple[list[str], list[str]]:
+def changed_files(folder: Path, recorded: dict[str, dict], limits: ReadLimits) -> tuple[list[str], list[str]]:
     """(new or changed, removed) files versus what a manifest recorded."""
-    current = listed_sources(folder)
+    current = listed_sources(folder, limits)
     changed = []
     for source, path in current.items():
         old = recorded.get(source)
@@ -87,7 +92,10 @@ def stale_reasons(manifest: Manifest, settings: Settings) -> list[str]:
     ]
     if Path(manifest.sources_dir) != settings.sources.resolve():
         reasons.append("the sources folder changed")
-    changed, removed = changed_files(settings.sources, {**manifest.files, **manifest.skipped})
+    limits = ReadLimits.from_settings(settings)
+    if manifest.read_limits != limits.as_dict():
+        reasons.append("reading limits changed")
+    changed, removed = changed_files(settings.sources, {**manifest.files, **manifest.skipped}, limits)
     if changed:
         reasons.append(f"{len(changed)} file(s) new or changed: {', '.join(changed[:5])}")
     if removed:

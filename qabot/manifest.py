@@ -35,6 +35,7 @@ class Manifest:
     vector_index: dict[str, Any] = field(default_factory=lambda: {"type": "flat"})
     sentence_index: dict[str, Any] | None = None  # only large corpora get a FAISS index over sentences
     query_encoder: str | None = None  # folder of the ONNX query encoder beside the generations
+    read_limits: dict[str, Any] | None = None  # qabot.scan.ReadLimits: other limits read files differently
 
     @property
     def approximate(self) -> bool:

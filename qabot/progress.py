@@ -35,7 +35,12 @@ class PlainReporter(SilentReporter):
     """Messages on stderr, no progress bar (for pipes, CI and logs)."""
 
     def message(self, text: str) -> None:
-        print(f"qabot: {text}", file=sys.stderr, flush=True)
+        from qabot.render import safe_source_name
+
+        print(f"qabot: {safe_source_name(text)}", file=sys.stderr, flush=True)
+
+    def start(self, total: int) -> None:
+        self.message(f"embedding {total} texts")
 
 
 class BarReporter(PlainReporter):
@@ -46,7 +51,7 @@ class BarReporter(PlainReporter):
         self._progress = None
         self._task = None
 
-    def start(self, total: int) -> None:
+    def start(self, total: int) -> None:  # noqa: D102 — a bar instead of the message
         from rich.console import Console
         from rich.progress import (
             BarColumn,

@@ -7,6 +7,8 @@ One layout serves both terminal forms: a reply becomes lines of styled segments,
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 
 from qabot.answer import Answer, Excerpt
 
@@ -16,6 +18,35 @@ MORE_HINT = "(more: Enter or :more)"
 
 Segment = tuple[str, str | None]  # (text, rich style or None)
 Line = list[Segment]
+
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}  # controls, invisible formatting (bidi), surrogates, line breaks
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _escape(char: str) -> str:
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def safe_source_name(name: str) -> str:
+    """A file name (or any one-line label or message) fit to print on one line in any frontend.
+
+    File names may hold newlines, terminal escape sequences, bidi overrides or undecodable bytes;
+    each such character is shown escaped (`\\n`, `\\x1b`, `\\u202e`, `\\udcff`), everything else as is.
+    """
+    if name.isprintable():
+        return name
+    return "".join(_escape(ch) if unicodedata.category(ch) in _UNSAFE_CATEGORIES else ch for ch in name)
+
+
+def json_line(data) -> str:
+    """One line of JSON, readable non-ASCII kept, and safe for line-by-line readers: the characters
+    some of them split lines at (U+2028, U+2029, C1 controls) and lone surrogates are `\\u` escapes."""
+    text = json.dumps(data, ensure_ascii=False)
+    return _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def citation(excerpt) -> str:
@@ -29,7 +60,7 @@ def citation(excerpt) -> str:
     if excerpt.page:
         parts.append(f"p. {excerpt.page}")
     parts.append(f"{excerpt.source} [{excerpt.start}:{excerpt.end}]")
-    return " · ".join(parts)
+    return safe_source_name(" · ".join(parts))
 
 
 def highlighted_parts(excerpt: Excerpt) -> list[tuple[str, bool]]:
@@ -103,8 +134,8 @@ def reply_lines(reply) -> list[Line]:
         ]
     if isinstance(reply, c.SourcesReply):
         return [
-            [(f"{'*' if s.source == reply.active else ' '} {s.source}: {s.title or '(untitled)'}"
-              f"{f' — {s.author}' if s.author else ''} ({s.passages} passages)", None)]
+            [(safe_source_name(f"{'*' if s.source == reply.active else ' '} {s.source}: {s.title or '(untitled)'}"
+                               f"{f' — {s.author}' if s.author else ''} ({s.passages} passages)"), None)]
             for s in reply.sources
         ]
     if isinstance(reply, chat.HelpReply):
@@ -113,7 +144,7 @@ def reply_lines(reply) -> list[Line]:
             [(f"  {name:<{width}}  {text}", None)] for name, text in reply.commands.items()
         ]
     if isinstance(reply, c.MessageReply):
-        return [[(("error: " if reply.error else "") + reply.text, "red" if reply.error else "cyan")]]
+        return [[(("error: " if reply.error else "") + safe_source_name(reply.text), "red" if reply.error else "cyan")]]
     return []
 
 
@@ -148,7 +179,7 @@ def answer_as_rich(answer: Answer):
 
 
 def answer_as_json(answer: Answer) -> str:
-    return json.dumps(answer.to_dict(), ensure_ascii=False)
+    return json_line(answer.to_dict())
 
 
 def reply_as_text(reply) -> str:

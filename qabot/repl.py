@@ -6,7 +6,6 @@ appears at once while the index and query encoder load in a background thread.
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 from contextlib import nullcontext
@@ -14,7 +13,7 @@ from pathlib import Path
 
 from qabot.chat import QuitReply, handle_line
 from qabot.conversation import AnswerReply, Conversation
-from qabot.render import reply_as_rich, reply_as_text
+from qabot.render import json_line, reply_as_rich, reply_as_text
 
 BANNER = "qabot — ask the sources. :help for commands, Ctrl-D to leave."
 
@@ -57,9 +56,9 @@ def _piped(conversation: Conversation, as_json: bool) -> int:
             break
         if as_json and isinstance(reply, AnswerReply):
             data = reply.answer.to_dict() | {"follows_up": reply.follows_up, "offset": reply.page.offset}
-            print(json.dumps(data, ensure_ascii=False), flush=True)
+            print(json_line(data), flush=True)
         elif as_json:
-            print(json.dumps({"message": reply_as_text(reply).strip()}, ensure_ascii=False), flush=True)
+            print(json_line({"message": reply_as_text(reply).strip()}), flush=True)
         else:
             print(reply_as_text(reply), flush=True)
     return 0

@@ -1,7 +1,8 @@
 """The one place configuration is read.
 
 Sources, in rising priority: defaults < `config/qabot.toml` < `.env` < `QABOT_*` environment
-variables < explicit values (command-line flags), so a flag always wins.
+variables < explicit values (command-line flags), so a flag always wins. The module is long only
+because every setting is declared here with its default and the description `qabot config` shows.
 """
 
 from __future__ import annotations
@@ -137,10 +138,24 @@ class ChatSettings(BaseModel):
     )
 
 
+class ReadingSettings(BaseModel):
+    """What of the sources folder is read: links out of it, and how much one file may hold."""
+
+    follow_outside_links: bool = Field(
+        False, description="Read files and folders that symbolic links in the sources folder point to outside it."
+    )
+    max_file_mb: float = Field(50.0, gt=0, description="Files larger than this (MB) are skipped without being read.")
+    max_pdf_pages: int = Field(2000, ge=1, description="PDFs with more pages are skipped.")
+    max_html_depth: int = Field(512, ge=16, description="HTML nested deeper than this many elements is skipped.")
+    max_extracted_chars: int = Field(
+        50_000_000, ge=1000, description="HTML or PDF files whose extracted text is longer are skipped."
+    )
+
+
 class Settings(BaseSettings):
     """Everything a user can configure, with the default that qabot ships with.
 
-    Tuning knobs are grouped (`retrieval`, `indexing`, `chat`): in TOML as tables (`[retrieval]`),
+    Tuning knobs are grouped (`retrieval`, `indexing`, `chat`, `reading`): in TOML as tables (`[retrieval]`),
     in the environment with a double underscore (`QABOT_RETRIEVAL__DENSE_WEIGHT=0.6`).
     """
 
@@ -173,6 +188,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     indexing: IndexingSettings = Field(default_factory=IndexingSettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)
+    reading: ReadingSettings = Field(default_factory=ReadingSettings)
 
     # evaluation: named configurations are settings overrides that `qabot eval --compare` runs
     configurations: dict[str, dict[str, Any]] = Field(

@@ -1,11 +1,14 @@
 """What a citation points at: the stored text of a source between two offsets, to verify a quote.
 
 For txt/md the stored text is the file itself; for html/pdf it is the extracted text, which only
-the index holds — so this reads the index, never the file, and says when the file has changed since.
+the index holds — so this prints from the index, never from the file (which may have changed, or now
+be a link out of the folder), and only hashes the file to say whether it changed since.
 """
 
 from __future__ import annotations
 
+import hashlib
+import stat
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -39,7 +42,6 @@ def show_span(settings: Settings, source: str, start: int, end: int, context: in
     """The indexed text of `source` in [start, end) with `context` characters either side."""
     from qabot.display import normalise
     from qabot.index import Index
-    from qabot.sources import hash_bytes
 
     index = Index.open(settings.index)
     name = index.resolve(source)
@@ -50,11 +52,6 @@ def show_span(settings: Settings, source: str, start: int, end: int, context: in
             f"offsets [{start}:{end}] are not a range inside {name}, whose stored text has {size} characters"
         )
     context = max(0, context)
-    path = Path(settings.sources) / name
-    try:
-        changed = hash_bytes(path.read_bytes()) != document.content_hash
-    except OSError:
-        changed = True
     return CitedSpan(
         source=name,
         start=start,
@@ -68,8 +65,19 @@ def show_span(settings: Settings, source: str, start: int, end: int, context: in
         date=document.date,
         section=document.section_at(start),
         page=document.page_at(start),
-        changed_since_indexing=changed,
+        changed_since_indexing=_changed_on_disk(Path(settings.sources) / name, document.content_hash),
     )
+
+
+def _changed_on_disk(path: Path, content_hash: str) -> bool:
+    """Hashed in blocks and only if it is a regular file: what is at the path now may be a pipe or huge."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return True
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest() != content_hash
+    except OSError:
+        return True
 
 
 def span_as_text(span: CitedSpan, raw: bool = False) -> str:

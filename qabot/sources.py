@@ -18,8 +18,8 @@ from pathlib import Path
 
 from qabot.display import normalise, paragraph_spans
 from qabot.errors import SourcesError
+from qabot.scan import MANIFEST_NAME, ReadLimits, read_capped, scan_folder
 
-MANIFEST_NAME = "sources.toml"
 TEXT_SUFFIXES = {".txt", ".text"}
 
 
@@ -87,16 +87,16 @@ class ExtractedText:
     pages: tuple[int, ...] = ()
 
 
-Reader = Callable[[Path], ExtractedText]
+Reader = Callable[[Path, ReadLimits], ExtractedText]  # raises ValueError with the reason it cannot
 
 
 def hash_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_text_file(path: Path) -> ExtractedText:
+def read_text_file(path: Path, limits: ReadLimits = ReadLimits()) -> ExtractedText:
     """Plain text and markdown: the file itself is the text; headings and speakers are found in it."""
-    data = path.read_bytes()
+    data = read_capped(path, limits.max_file_bytes)
     if b"\x00" in data:
         raise ValueError("binary file (contains NUL bytes)")
     try:
@@ -110,8 +110,8 @@ def read_text_file(path: Path) -> ExtractedText:
 def _deferred(module: str, name: str) -> Reader:
     """A reader imported on first use, so the heavy parsers load only when such a file is read."""
 
-    def reader(path: Path) -> ExtractedText:
-        return getattr(importlib.import_module(module), name)(path)
+    def reader(path: Path, limits: ReadLimits = ReadLimits()) -> ExtractedText:
+        return getattr(importlib.import_module(module), name)(path, limits)
 
     reader.__name__ = name
     return reader
@@ -203,16 +203,9 @@ def load_manifest(folder: Path) -> dict[str, dict]:
     return {str(key): value for key, value in data.items() if isinstance(value, dict)}
 
 
-def source_files(folder: Path) -> list[Path]:
-    """Every file below `folder`, hidden ones and the manifest excepted, in a stable order."""
-    files = []
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts) or path.name == MANIFEST_NAME:
-            continue
-        if path.is_file():
-            files.append(path)
-    return files
+def source_files(folder: Path, limits: ReadLimits | None = None) -> list[Path]:
+    """The files below `folder` that may be read (see `qabot.scan`), in a stable order."""
+    return scan_folder(folder, limits).files
 
 
 def check_folder(folder: Path) -> None:
@@ -222,13 +215,16 @@ def check_folder(folder: Path) -> None:
         raise SourcesError(f"sources folder {folder} is not a folder")
 
 
-def read_document(path: Path, source: str, manifest_entry: dict | None = None) -> Document:
+def read_document(
+    path: Path, source: str, manifest_entry: dict | None = None, limits: ReadLimits | None = None
+) -> Document:
     """Read one file with the reader for its suffix; raises ValueError when it cannot be read."""
+    limits = limits or ReadLimits()
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise ValueError(f"unsupported file type '{path.suffix or path.name}'")
-    data = path.read_bytes()
-    extracted = reader(path)
+    data = read_capped(path, limits.max_file_bytes)
+    extracted = reader(path, limits)
     if not extracted.text.strip():
         raise ValueError("no text")
     meta = manifest_entry or {}
@@ -244,15 +240,16 @@ def read_document(path: Path, source: str, manifest_entry: dict | None = None) -
     )
 
 
-def read_sources(folder: Path) -> SourceScan:
+def read_sources(folder: Path, limits: ReadLimits | None = None) -> SourceScan:
     """Read every supported file below `folder`; unreadable ones are skipped with the reason."""
     check_folder(folder)
     manifest = load_manifest(folder)
-    scan = SourceScan()
-    for path in source_files(folder):
+    found = scan_folder(folder, limits)
+    scan = SourceScan(skipped=list(found.skipped))
+    for path in found.files:
         source = path.relative_to(folder).as_posix()
         try:
-            document = read_document(path, source, manifest.get(source))
+            document = read_document(path, source, manifest.get(source), limits)
         except (ValueError, OSError) as error:
             scan.skipped.append((source, str(error)))
             continue

@@ -16,11 +16,12 @@ from pathlib import Path
 from qabot.build import BuildReport, build_index
 from qabot.errors import QabotError
 from qabot.progress import Reporter
+from qabot.render import safe_source_name
 from qabot.settings import Settings
 
 
 def report_line(report: BuildReport) -> str:
-    """One line that says what a rebuild did."""
+    """One line that says what a rebuild did (file names escaped, so it stays one line)."""
     clock = time.strftime("%H:%M:%S")
     if not report.rebuilt:
         return f"{clock} up to date: {report.documents} documents, {report.passages} passages"
@@ -31,7 +32,7 @@ def report_line(report: BuildReport) -> str:
         what.append(f"{len(report.removed)} removed ({', '.join(report.removed[:3])}{', …' if len(report.removed) > 3 else ''})")
     if report.skipped:
         what.append(f"{len(report.skipped)} skipped")
-    return (
+    return safe_source_name(
         f"{clock} re-indexed: {'; '.join(what) or 'metadata changed'} → {report.documents} documents, "
         f"{report.passages} passages ({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f} s"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from qabot.scan import ReadLimits
 from qabot.sources import ExtractedText, guess_title, read_text_file
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?P<body>.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
@@ -26,9 +27,9 @@ def front_matter(text: str) -> dict[str, str]:
     return found
 
 
-def read_markdown(path: Path) -> ExtractedText:
+def read_markdown(path: Path, limits: ReadLimits = ReadLimits()) -> ExtractedText:
     """Headings become sections (found in the whole file); front matter overrides guessed metadata."""
-    extracted = read_text_file(path)
+    extracted = read_text_file(path, limits)
     meta = front_matter(extracted.text)
     block = _FRONT_MATTER.match(extracted.text)
     title = meta.get("title") or (guess_title(extracted.text[block.end():]) if block else extracted.title)
