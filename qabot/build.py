@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,8 +99,13 @@ def previous_generation(settings: Settings, config: dict) -> Previous:
     return Previous(old.manifest.files, documents, records, old.manifest.sources_manifest_hash, old.manifest.read_limits)
 
 
-def build_index(settings: Settings, reporter: Reporter | None = None, force: bool = False) -> BuildReport:
-    """Index the sources folder, embedding only passages of new or changed files."""
+def build_index(
+    settings: Settings, reporter: Reporter | None = None, force: bool = False, embed: Callable | None = None
+) -> BuildReport:
+    """Index the sources folder, embedding only passages of new or changed files.
+
+    `embed(records, settings, report, reporter) -> dims` replaces the model (`qabot bench --corpus
+    --synthetic-vectors` measures a million passages without hours of encoding)."""
     reporter = reporter or SilentReporter()
     started = time.perf_counter()
     check_folder(settings.sources)
@@ -112,7 +117,7 @@ def build_index(settings: Settings, reporter: Reporter | None = None, force: boo
         previous = Previous() if force else previous_generation(settings, config)
         report = BuildReport()
         records, files, skipped = _read_sources(settings, previous, report, reporter)
-        dims = _embed_missing(records, settings, report, reporter)
+        dims = (embed or _embed_missing)(records, settings, report, reporter)
         encoder = link_query_encoder(settings, config["model_fingerprint"])
         manifest = Manifest(
             qabot_version=__version__, built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), config=config,
