@@ -126,6 +126,9 @@ class DocumentStore(Mapping[str, Document]):
     def __iter__(self) -> Iterator[str]:
         return iter(self.numbers)
 
+    def __contains__(self, source: object) -> bool:
+        return source in self.numbers
+
     def __getitem__(self, source: str) -> Document:
         number = self.numbers[source]
         data = self.metadata[number]
