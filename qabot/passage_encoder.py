@@ -126,11 +126,14 @@ class TorchTokenModel:
     """The sentence-transformers transformer, on the GPU when torch has one, else on every core."""
 
     def __init__(self, embedder) -> None:
+        import copy
+
         import torch
 
         self.torch = torch
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
-        self.model = embedder.model[0].auto_model.to(self.device).eval()
+        model = embedder.model[0].auto_model  # stays on the CPU: the ONNX export and queries use it
+        self.model = (copy.deepcopy(model).to(self.device) if self.device == "cuda" else model).eval()
 
     def run(self, encodings) -> np.ndarray:
         torch = self.torch
