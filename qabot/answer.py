@@ -19,6 +19,16 @@ class Highlight:
 
 
 @dataclass(frozen=True)
+class Also:
+    """A passage of another source that states a claim of an excerpt (its corroboration)."""
+
+    source: str
+    start: int
+    end: int
+    voice: str | None = None
+
+
+@dataclass(frozen=True)
 class Excerpt:
     """A verbatim span of one source: `text` is `source[start:end]`, display-normalised."""
 
@@ -33,9 +43,10 @@ class Excerpt:
     section: str | None = None
     highlight: Highlight | None = None
     page: int | None = None
+    also: tuple[Also, ...] = ()  # other sources stating the same claim, strongest first
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return asdict(self) | {"also": [asdict(a) for a in self.also]}
 
 
 @dataclass(frozen=True)
@@ -55,4 +66,30 @@ class Answer:
             "confidence": round(self.confidence, 4),
             "more": self.more,
             "excerpts": [e.to_dict() for e in self.excerpts],
+        }
+
+
+@dataclass(frozen=True)
+class Perspective:
+    """One voice's best excerpt for a question."""
+
+    voice: str
+    source: str
+    excerpt: Excerpt
+
+    def to_dict(self) -> dict:
+        return {"voice": self.voice, "source": self.source, "excerpt": self.excerpt.to_dict()}
+
+
+@dataclass(frozen=True)
+class Perspectives:
+    """What each voice says about a question (best first), and the voices that seem not to address it."""
+
+    answer: Answer
+    perspectives: tuple[Perspective, ...]
+    not_addressed: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return self.answer.to_dict() | {
+            "perspectives": [p.to_dict() for p in self.perspectives], "not_addressed": list(self.not_addressed),
         }

@@ -16,6 +16,8 @@ COMMANDS = {
     ":more": "show the next excerpts for the same question (also `more`, or Enter after an answer)",
     ":context": ":context N — excerpt N with the text around it in its document",
     ":nearest": "after 'not covered': show the closest excerpts anyway",
+    ":perspectives": "who says what about the last question: each voice's best excerpt, and who seems silent",
+    ":also": ":also N — the passages of other sources that state a claim of excerpt N",
     ":source": ":source NAME — quote only this document (file name or prefix)",
     ":sources": "list the documents with titles and passage counts",
     ":all": "lift the :source filter",
@@ -25,7 +27,7 @@ COMMANDS = {
 }
 ALIASES = {
     "more": ":more", ":next": ":more", ":exit": ":quit", ":q": ":quit", "quit": ":quit", "exit": ":quit",
-    ":h": ":help", "help": ":help",
+    ":h": ":help", "help": ":help", ":p": ":perspectives", ":who": ":perspectives",
 }
 
 
@@ -64,6 +66,12 @@ def run_command(conversation: Conversation, text: str) -> Reply:
         if not argument.isdigit():
             return MessageReply("Usage: :context N, where N is the number of an excerpt shown.", error=True)
         return conversation.context(conversation.shown_excerpt(int(argument)))
+    if name == ":perspectives":
+        return conversation.perspectives()
+    if name == ":also":
+        if not argument.isdigit():
+            return MessageReply("Usage: :also N, where N is the number of an excerpt shown.", error=True)
+        return conversation.also(conversation.shown_excerpt(int(argument)))
     if name == ":nearest":
         return conversation.nearest()
     if name == ":source":

@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--k", type=int, metavar="N", help="how many excerpts to show (default 5)")
     ask.add_argument("--source", metavar="NAME", help="only quote this document (file name or prefix)")
     ask.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    ask.add_argument(
+        "--perspectives", action="store_true",
+        help="who says what: the best excerpt of each voice (author or speaker) that addresses the question, "
+        "and the voices that seem not to",
+    )
     _add_location_flags(ask)
     ask.set_defaults(handler="run_ask")
 
@@ -66,8 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
         "excerpt length, a per-kind breakdown and the misses. An excerpt is relevant when it cites the "
         "gold file and covers at least half of an occurrence of the gold span.",
     )
-    evaluate.add_argument("--questions", type=Path, default=Path("eval/dev.jsonl"), metavar="FILE",
-                          help="JSONL question file (default eval/dev.jsonl)")
+    evaluate.add_argument("--questions", type=Path, metavar="FILE",
+                          help="JSONL question file (default eval/dev.jsonl unless --perspectives/--corroboration)")
+    evaluate.add_argument("--perspectives", type=Path, metavar="FILE",
+                          help="JSONL of questions with the voices that address them (a gold span each) and those "
+                          "that do not: precision/recall of 'addressed' (out of fold), voice hit@1, latency")
+    evaluate.add_argument("--corroboration", type=Path, metavar="FILE",
+                          help="JSONL of span pairs from different sources labelled same claim or not: "
+                          "out-of-fold precision/recall of 'also'")
     evaluate.add_argument("--depth", type=int, default=10, metavar="N",
                           help="excerpts retrieved per question, and the cut-off of recall@N (default 10)")
     evaluate.add_argument("--run-out", type=Path, metavar="FILE", help="write the ranked hits per question (JSONL)")
@@ -121,6 +132,15 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="print one JSON object")
     _add_location_flags(show)
     show.set_defaults(handler="run_show")
+
+    bot = commands.add_parser(
+        "discord", help="run the Discord bot (token from QABOT_DISCORD_TOKEN)",
+        description="Connect to Discord and answer /ask, mentions and thread follow-ups with cited excerpts "
+        "until interrupted. The token comes only from QABOT_DISCORD_TOKEN (environment or .env); the other "
+        "settings from [discord] in config/qabot.toml. See the README for creating the application.",
+    )
+    _add_location_flags(bot)
+    bot.set_defaults(handler="run_discord")
 
     config = commands.add_parser(
         "config", help="show the effective settings (secrets masked)",

@@ -57,6 +57,10 @@ def run_ask(args: argparse.Namespace) -> int:
     settings = settings_from(args, k=args.k)
     clean_question(args.question, settings.max_question_chars)  # fail fast, before loading anything
     retriever = Retriever.open(settings, reporter_for_terminal())
+    if args.perspectives:
+        from qabot.voice_commands import print_perspectives
+
+        return print_perspectives(retriever.perspectives(args.question, source=args.source, k=settings.k), args.json)
     answer = retriever.ask(args.question, k=settings.k, source=args.source)
     if args.json:
         print(answer_as_json(answer))
@@ -79,6 +83,13 @@ def run_eval(args: argparse.Namespace) -> int:
     from qabot.errors import SettingsError
     from qabot.progress import BarReporter, reporter_for_terminal
 
+    if args.perspectives or args.corroboration:
+        from qabot.voice_commands import run_voice_eval
+
+        if args.questions:
+            raise SettingsError("--questions runs on its own; give --perspectives/--corroboration in another run")
+        return run_voice_eval(args, settings_from(args))
+    args.questions = args.questions or Path("eval/dev.jsonl")
     settings = settings_from(args)
     names = [n.strip() for n in (args.compare or ("default,dense,bm25" if args.plot else "default")).split(",") if n.strip()]
     for name in names:
@@ -165,6 +176,12 @@ def run_show(args: argparse.Namespace) -> int:
     span = show_span(settings_from(args), args.source, args.start, args.end, args.context)
     print(json_line(span.to_dict()) if args.json else span_as_text(span, raw=args.raw), end="\n" if args.json else "")
     return 0
+
+
+def run_discord(args: argparse.Namespace) -> int:
+    from qabot.discord_bot import run_discord as run
+
+    return run(settings_from(args))
 
 
 def run_config(args: argparse.Namespace) -> int:

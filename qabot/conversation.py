@@ -13,7 +13,7 @@ import re
 import threading
 from dataclasses import dataclass, replace
 
-from qabot.answer import Answer, Excerpt
+from qabot.answer import Answer, Excerpt, Perspectives
 from qabot.display import normalise
 from qabot.errors import QabotError
 from qabot.index import SourceInfo
@@ -73,6 +73,18 @@ class ContextReply(Reply):
 
 
 @dataclass(frozen=True)
+class PerspectivesReply(Reply):
+    perspectives: Perspectives
+    page: Page
+
+
+@dataclass(frozen=True)
+class AlsoReply(Reply):
+    excerpt: Excerpt  # the excerpt whose claims the passages state too
+    passages: list[Excerpt]
+
+
+@dataclass(frozen=True)
 class SourcesReply(Reply):
     sources: list[SourceInfo]
     active: str | None
@@ -98,6 +110,12 @@ def answer_page(engine, page: Page, nearest: bool = False) -> AnswerReply:
     """The excerpts of `page`; stateless, so any user may page any question."""
     answer = engine.retriever().ask(page.question, k=page.k, source=page.source, context=page.context, offset=page.offset)
     return AnswerReply(answer, page, nearest and answer.abstained)
+
+
+def perspectives_of(engine, page: Page) -> PerspectivesReply:
+    """Who says what about `page`'s question; stateless like `answer_page`."""
+    perspectives = engine.retriever().perspectives(page.question, source=page.source, context=page.context, k=page.k)
+    return PerspectivesReply(perspectives, page)
 
 
 def context_of(engine, excerpt: Excerpt) -> ContextReply:
@@ -172,6 +190,21 @@ class Conversation:
 
     def context(self, excerpt: Excerpt) -> ContextReply:
         return context_of(self.engine, excerpt)
+
+    def perspectives(self, page: Page | None = None) -> Reply:
+        """What each voice says about the latest (or the given) question; its excerpts become the
+        ones on screen, so :context N and :also N refer to them."""
+        with self._lock:
+            page = page or (self.latest.page if self.latest else None)
+            if page is None:
+                return MessageReply("Ask a question first.")
+            reply = perspectives_of(self.engine, page)
+            self.shown = {p.excerpt.rank: p.excerpt for p in reply.perspectives.perspectives}
+            return reply
+
+    def also(self, excerpt: Excerpt) -> AlsoReply:
+        """The passages of other sources that state a claim of `excerpt` (within the source filter)."""
+        return AlsoReply(excerpt, self.engine.retriever().corroborating(excerpt, self.source))
 
     def set_source(self, name: str) -> MessageReply:
         """Quote only the document `name` (a file name or an unambiguous prefix) from now on."""

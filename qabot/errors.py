@@ -39,3 +39,7 @@ class SettingsError(QabotError):
 
 class BadOffsetsError(QabotError):
     """A `qabot show` range is not inside the document (or ends before it starts)."""
+
+
+class DiscordTokenError(QabotError):
+    """The Discord bot token is missing, malformed or rejected by Discord."""

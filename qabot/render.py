@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from dataclasses import replace
 
 from qabot.answer import Answer, Excerpt
 
@@ -87,11 +88,36 @@ def shorten(text: str, limit: int) -> str:
 # ------------------------------------------------------------------------------ the layout
 
 
-def excerpt_lines(excerpt: Excerpt) -> list[Line]:
-    """The numbered quote (best sentence bold), its citation, a blank line."""
-    quote: Line = [(f"{excerpt.rank}. ", None)]
+def also_text(excerpt: Excerpt) -> str | None:
+    """"also in: …" — the other sources stating the same claim, by voice and citation."""
+    if not excerpt.also:
+        return None
+    return safe_source_name("also in: " + "; ".join(
+        f"{a.voice + ', ' if a.voice else ''}{a.source} [{a.start}:{a.end}]" for a in excerpt.also
+    ))
+
+
+def excerpt_lines(excerpt: Excerpt, heading: str | None = None) -> list[Line]:
+    """The numbered quote (best sentence bold), its citation, "also in: …", a blank line."""
+    quote: Line = [(f"{excerpt.rank}. ", None)] + ([(f"{safe_source_name(heading)}: ", "bold cyan")] if heading else [])
     quote += [(piece, "bold" if bold else None) for piece, bold in highlighted_parts(excerpt)]
-    return [quote, [(f"   — {citation(excerpt)}", "dim")], []]
+    lines = [quote, [(f"   — {citation(excerpt)}", "dim")]]
+    also = also_text(excerpt)
+    if also:
+        lines.append([(f"   {also}", "green")])
+    return lines + [[]]
+
+
+def perspectives_lines(perspectives) -> list[Line]:
+    """Each addressing voice's best excerpt, headed by the voice, then the voices that seem silent."""
+    lines: list[Line] = [[(f"Perspectives on: {perspectives.answer.question}", "bold")], []]
+    for perspective in perspectives.perspectives:
+        lines += excerpt_lines(perspective.excerpt, heading=perspective.voice)
+    if not perspectives.perspectives:
+        lines += [[("No voice clearly addresses this.", "yellow")], []]
+    if perspectives.not_addressed:
+        lines.append([(safe_source_name("Seem not to address it: " + ", ".join(perspectives.not_addressed)), "dim")])
+    return lines
 
 
 def answer_lines(answer: Answer, shown: tuple[Excerpt, ...] | None = None) -> list[Line]:
@@ -125,6 +151,15 @@ def reply_lines(reply) -> list[Line]:
         lines += [line for e in reply.shown for line in excerpt_lines(e)]
         if reply.next_page:
             lines.append([(MORE_HINT, "dim")])
+        return lines
+    if isinstance(reply, c.PerspectivesReply):
+        return perspectives_lines(reply.perspectives)
+    if isinstance(reply, c.AlsoReply):
+        if not reply.passages:
+            return [[(f"No other source states a claim of excerpt {reply.excerpt.rank}.", "cyan")]]
+        lines = [[(f"Also said, of excerpt {reply.excerpt.rank}:", "bold")], []]
+        for number, passage in enumerate(reply.passages, 1):
+            lines += excerpt_lines(replace(passage, rank=number))
         return lines
     if isinstance(reply, c.ContextReply):
         excerpt = reply.excerpt

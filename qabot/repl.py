@@ -12,7 +12,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from qabot.chat import QuitReply, handle_line
-from qabot.conversation import AnswerReply, Conversation
+from qabot.conversation import AlsoReply, AnswerReply, Conversation, PerspectivesReply
 from qabot.render import json_line, reply_as_rich, reply_as_text
 
 BANNER = "qabot — ask the sources. :help for commands, Ctrl-D to leave."
@@ -57,6 +57,10 @@ def _piped(conversation: Conversation, as_json: bool) -> int:
         if as_json and isinstance(reply, AnswerReply):
             data = reply.answer.to_dict() | {"follows_up": reply.follows_up, "offset": reply.page.offset}
             print(json_line(data), flush=True)
+        elif as_json and isinstance(reply, PerspectivesReply):
+            print(json_line(reply.perspectives.to_dict()), flush=True)
+        elif as_json and isinstance(reply, AlsoReply):
+            print(json_line({"also_of": reply.excerpt.to_dict(), "passages": [p.to_dict() for p in reply.passages]}), flush=True)
         elif as_json:
             print(json_line({"message": reply_as_text(reply).strip()}), flush=True)
         else:

@@ -12,10 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from qabot.abstention import confidence, evidence, proper_nouns
-from qabot.answer import Answer, Excerpt, Highlight
+from qabot.answer import Also, Answer, Excerpt, Highlight, Perspective, Perspectives
+from qabot.corroboration import Corroborator, match_excerpts
+from qabot.errors import UnknownSourceError
 from qabot.display import display_span
 from qabot.index import Index
 from qabot.lexical import tokenize
+from qabot.perspectives import by_best_excerpt, split_addressed, voice_evidence, voice_name
 from qabot.progress import Reporter
 from qabot.question import clean_question
 from qabot.ranking import boost, fingerprint, fuse, without_near_duplicates
@@ -30,6 +33,9 @@ class Ranking:
     rows: list[tuple[int, float]]
     evidence: float
     vector: np.ndarray
+    scores: np.ndarray | None = None  # the fused (and boosted) score of every passage
+    dense: np.ndarray | None = None  # the dense score (passage and best-sentence mix) of every passage
+    allowed: np.ndarray | None = None  # the passages the source filter lets through (None: all)
 
 
 class Retriever:
@@ -43,6 +49,9 @@ class Retriever:
         self.encoder = encoder or load_query_encoder(
             index.index_dir, index.manifest.query_encoder, settings.model, settings.indexing.query_threads
         )
+        retrieval = settings.retrieval
+        self._rows: dict[tuple[str, int, int], int] | None = None  # passage row by citation, built on first use
+        self.corroborator = Corroborator(index, retrieval.also_threshold, retrieval.also_term_weight)
         self._voice_terms = [set(tokenize(" ".join(p for p in (v.author, v.speaker) if p))) for v in index.voices]
 
     @classmethod
@@ -70,12 +79,35 @@ class Retriever:
         `context` is an earlier question this one follows up on: it steers retrieval; the
         question itself stays what the user typed.
         """
+        question, ranking = self._ranked(question, source, context, mode)
+        return self._answer(question, ranking, k or self.settings.k, offset)
+
+    def perspectives(
+        self, question: str, source: str | None = None, context: str | None = None, k: int | None = None
+    ) -> Perspectives:
+        """The usual answer, plus the best excerpt of each voice that addresses the question (best
+        first, ranked 1, 2, … in that list) and the names of the voices that seem not to."""
+        question, ranking = self._ranked(question, source, context, None)
+        evidence = voice_evidence(ranking.scores, self.index.passage_voices, ranking.allowed)
+        addressed, silent = split_addressed(evidence, self.settings.retrieval.voice_bar)
+        terms = set(tokenize(question))
+        perspectives = []
+        for number, item in enumerate(by_best_excerpt(addressed, ranking.scores), 1):
+            excerpt = self.excerpt(item.row, float(ranking.scores[item.row]), number, terms, ranking.vector, ranking.allowed)
+            perspectives.append(Perspective(self._voice_name(item.row), excerpt.source, excerpt))
+        return Perspectives(
+            self._answer(question, ranking, k or self.settings.k, 0),
+            tuple(perspectives), tuple(self._voice_name(item.row) for item in silent),
+        )
+
+    def _ranked(self, question: str, source: str | None, context: str | None, mode: str | None) -> tuple[str, Ranking]:
         limit = self.settings.max_question_chars
         question = clean_question(question, limit)
         context = clean_question(context, limit) if context else None
         wanted = self.index.resolve(source) if source else None
-        ranking = self.rank(question, context, wanted, mode or self.settings.retrieval.mode)
-        k = k or self.settings.k
+        return question, self.rank(question, context, wanted, mode or self.settings.retrieval.mode)
+
+    def _answer(self, question: str, ranking: Ranking, k: int, offset: int) -> Answer:
         terms = set(tokenize(question))
         page = ranking.rows[offset : offset + k]
         threshold = self.settings.retrieval.abstain_below
@@ -83,11 +115,15 @@ class Retriever:
             question=question,
             abstained=ranking.evidence < threshold,
             excerpts=tuple(
-                self.excerpt(row, score, offset + number, terms, ranking.vector) for number, (row, score) in enumerate(page, 1)
+                self.excerpt(row, score, offset + number, terms, ranking.vector, ranking.allowed)
+                for number, (row, score) in enumerate(page, 1)
             ),
             confidence=confidence(ranking.evidence, threshold, self.settings.retrieval.confidence_scale),
             more=offset + k < len(ranking.rows),
         )
+
+    def _voice_name(self, row: int) -> str:
+        return voice_name(self.index.voices[int(self.index.passage_voices[row])], self.index.passages[row].source)
 
     # ------------------------------------------------------------------------------ ranking
 
@@ -140,7 +176,7 @@ class Retriever:
             rows[: max(settings.candidates, 10)], fused, lambda r: fingerprint(index.passages[r].text),
             settings.duplicate_overlap,
         )
-        return Ranking(ranked, evidence(best_dense, asked, index.vocabulary, settings.name_bonus), vector)
+        return Ranking(ranked, evidence(best_dense, asked, index.vocabulary, settings.name_bonus), vector, fused, dense, allowed)
 
     def _named_voices(self, question: str) -> list[int]:
         """Voices the question names ("according to Lukyanov"): their passages are what it asks for."""
@@ -161,7 +197,11 @@ class Retriever:
 
     # ----------------------------------------------------------------------------- excerpts
 
-    def excerpt(self, row: int, score: float, rank: int, terms: set[str], vector: np.ndarray) -> Excerpt:
+    def excerpt(
+        self, row: int, score: float, rank: int, terms: set[str], vector: np.ndarray, allowed: np.ndarray | None = None
+    ) -> Excerpt:
+        """Passage `row` as a cited excerpt: its best sentence marked, the other sources stating
+        one of its claims in `also` (among the passages `allowed` by the source filter)."""
         passage = self.index.passages[row]
         document = self.index.document(passage.source)
         highlight = None
@@ -174,7 +214,32 @@ class Retriever:
             source=passage.source, start=passage.start, end=passage.end, text=passage.text,
             score=round(float(score), 4), rank=rank, title=document.title, author=document.author,
             section=passage.section, highlight=highlight, page=document.page_at(passage.start),
+            also=self.also(row, allowed),
         )
+
+    def also(self, row: int, allowed: np.ndarray | None = None) -> tuple[Also, ...]:
+        """Passages of other sources that state one of the claims of passage `row`."""
+        return tuple(
+            Also(self.index.passages[m.row].source, self.index.passages[m.row].start, self.index.passages[m.row].end,
+                 self._voice_name(m.row))
+            for m in self.corroborator.matches(row, allowed)
+        )
+
+    def corroborating(self, excerpt: Excerpt, source: str | None = None) -> list[Excerpt]:
+        """The passages behind `excerpt.also` as excerpts (ranked 1, 2, …), the matching sentence
+        marked; `source` is the filter in force, as when the excerpt was given."""
+        row = self.row_of(excerpt)
+        allowed = self.index.source_mask(self.index.resolve(source)) if source else None
+        return match_excerpts(self.index, self.corroborator.matches(row, allowed))
+
+    def row_of(self, excerpt: Excerpt) -> int:
+        """The passage row an excerpt quotes."""
+        if self._rows is None:
+            self._rows = {(p.source, p.start, p.end): row for row, p in enumerate(self.index.passages)}
+        row = self._rows.get((excerpt.source, excerpt.start, excerpt.end))
+        if row is None:
+            raise UnknownSourceError(f"{excerpt.source} [{excerpt.start}:{excerpt.end}] is not a passage of this index")
+        return row
 
     def best_sentence(self, row: int, terms: set[str], vector: np.ndarray) -> tuple[int, int] | None:
         """The sentence of passage `row` that best answers the question: similarity plus shared terms."""

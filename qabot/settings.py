@@ -88,6 +88,17 @@ class RetrievalSettings(BaseModel):
     confidence_scale: float = Field(
         0.05, gt=0.0, description="Evidence units per logit when the margin over the threshold becomes a confidence."
     )
+    # perspectives and corroboration: fitted on eval/perspectives.jsonl and eval/corroboration.jsonl
+    # (`qabot eval --perspectives FILE --corroboration FILE` reports the out-of-fold figures and a refit).
+    voice_bar: float = Field(
+        0.66, description="A voice addresses a question when the mean of its two best fused scores, over "
+        "the question's best fused score, reaches this.",
+    )
+    also_threshold: float = Field(
+        0.85, description="Two sentences of different sources state the same claim when cosine + "
+        "also_term_weight × shared-term overlap reaches this.",
+    )
+    also_term_weight: float = Field(0.8, ge=0.0, description="Weight of shared content terms in the same-claim score.")
 
 
 class IndexingSettings(BaseModel):
@@ -138,6 +149,32 @@ class ChatSettings(BaseModel):
     )
 
 
+class DiscordSettings(BaseModel):
+    """The Discord bot (`qabot discord`): where it listens, how much it shows, how it protects itself."""
+
+    guilds: list[int] = Field(
+        default_factory=list,
+        description="Server (guild) ids to sync the slash commands to at start (instant); empty = global (up to an hour).",
+    )
+    channels: list[int] = Field(
+        default_factory=list,
+        description="Channels where every message is a question (needs the Message Content intent).",
+    )
+    message_content: bool = Field(
+        False, description="Ask for the Message Content intent even without `channels` (follow-ups in threads without a mention)."
+    )
+    button_timeout: float = Field(
+        600.0, ge=1.0, description="Seconds an answer's buttons work before they are disabled (interaction edits expire after 900)."
+    )
+    rate_limit: int = Field(5, ge=1, description="Questions one user may ask per `rate_window` seconds.")
+    rate_window: float = Field(30.0, gt=0.0, description="The rate limit's window in seconds.")
+    max_conversations: int = Field(1000, ge=1, description="Thread conversations kept; the least recently used go first.")
+    conversation_ttl: float = Field(
+        86_400.0, gt=0.0, description="Seconds after its last message a thread conversation is forgotten."
+    )
+    workers: int = Field(2, ge=1, le=64, description="Questions answered at once (worker threads); the rest wait their turn.")
+
+
 class ReadingSettings(BaseModel):
     """What of the sources folder is read: links out of it, and how much one file may hold."""
 
@@ -155,7 +192,7 @@ class ReadingSettings(BaseModel):
 class Settings(BaseSettings):
     """Everything a user can configure, with the default that qabot ships with.
 
-    Tuning knobs are grouped (`retrieval`, `indexing`, `chat`, `reading`): in TOML as tables (`[retrieval]`),
+    Tuning knobs are grouped (`retrieval`, `indexing`, `chat`, `reading`, `discord`): in TOML as tables (`[retrieval]`),
     in the environment with a double underscore (`QABOT_RETRIEVAL__DENSE_WEIGHT=0.6`).
     """
 
@@ -201,6 +238,7 @@ class Settings(BaseSettings):
     )
 
     discord_token: SecretStr | None = Field(None, description="Discord bot token (env or .env only).")
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
 
     @field_validator("configurations")
     @classmethod

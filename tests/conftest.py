@@ -107,3 +107,4 @@ def tiny_settings(tmp_path, embedder):
 def copy_folder(source: Path, target: Path) -> Path:
     shutil.copytree(source, target)
     return target
+

@@ -25,7 +25,7 @@ def test_ask_json_is_one_object_with_the_contract_fields(capsys, seed_settings):
     assert len(answer["excerpts"]) == 3 and answer["more"] is True
     for rank, excerpt in enumerate(answer["excerpts"], 1):
         assert set(excerpt) == {"source", "start", "end", "text", "score", "rank", "title", "author", "section",
-                                "highlight", "page"}
+                                "highlight", "page", "also"}
         assert isinstance(excerpt["start"], int) and excerpt["end"] > excerpt["start"] and excerpt["rank"] == rank
         if excerpt["highlight"]:
             assert set(excerpt["highlight"]) == {"start", "end", "text_start", "text_end"}

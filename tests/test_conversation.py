@@ -127,3 +127,23 @@ def test_bad_input_becomes_a_message(chat):
     assert handle_line(chat, "\x00\x01").error
     assert "too long" in handle_line(chat, "x" * 3000).text
     assert isinstance(handle_line(chat, ":more"), MessageReply)
+
+
+def test_perspectives_of_the_last_question_and_also_of_an_excerpt(chat):
+    from qabot.conversation import AlsoReply, PerspectivesReply
+    from qabot.render import reply_as_text
+
+    assert isinstance(handle_line(chat, ":perspectives"), MessageReply)
+    handle_line(chat, "Was the CSTO intervention legal?")
+    reply = handle_line(chat, ":perspectives")
+    assert isinstance(reply, PerspectivesReply) and len(reply.perspectives.perspectives) >= 2
+    text = reply_as_text(reply)
+    assert "Seem not to address it:" in text and reply.perspectives.perspectives[0].voice in text
+    numbered = {p.excerpt.rank: p.excerpt for p in reply.perspectives.perspectives}
+    with_also = [n for n, e in numbered.items() if e.also]
+    assert with_also, "some voice's excerpt is corroborated"
+    also = handle_line(chat, f":also {with_also[0]}")
+    assert isinstance(also, AlsoReply) and len(also.passages) == len(numbered[with_also[0]].also)
+    assert [(p.source, p.start) for p in also.passages] == [(a.source, a.start) for a in numbered[with_also[0]].also]
+    assert "also in: " in text and "Also said, of excerpt" in reply_as_text(also)
+    assert handle_line(chat, ":also 99").error and handle_line(chat, ":also x").error

@@ -1,0 +1,135 @@
+"""Which other sources state the same claim as an excerpt: sentence pairs close in meaning and words.
+
+Two sentences of different documents state the same claim when their vectors are close *and*
+they share content words, numbers and names: a topic is shared by many sentences that make
+different claims, while the same claim tends to reuse its particulars ("fuel prices", "2,500",
+"Tokayev"). A pair's score is `cosine + term_weight × overlap` (overlap: shared content terms over
+the smaller sentence's terms); weight and threshold are fitted on labelled pairs, out of fold
+(see `qabot.corroboration_eval`). Passages of the excerpt's own document never count, so a
+paragraph a document repeats is not its own corroboration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from qabot.answer import Excerpt, Highlight
+from qabot.display import display_span
+from qabot.lexical import tokenize
+
+
+@dataclass(frozen=True)
+class ClaimMatch:
+    """A passage of another source that states a claim of the excerpt, and how strongly."""
+
+    row: int
+    sentence: tuple[int, int]  # the matching sentence's raw span in its source
+    score: float
+
+
+MIN_CLAIM_TERMS = 6  # fewer content terms (a heading, a title, "Yes.") state no claim to match
+
+
+def claim_terms(text: str) -> frozenset[str]:
+    """Content-word stems, numbers and names of a sentence (stop words dropped); empty when the
+    sentence states no claim: a question, or too short to carry particulars (a heading)."""
+    terms = frozenset(tokenize(text))
+    return terms if len(terms) >= MIN_CLAIM_TERMS and not text.rstrip().endswith("?") else frozenset()
+
+
+def term_overlap(first: frozenset[str], second: frozenset[str]) -> float:
+    """Shared terms over the smaller set: 1.0 when one sentence's particulars all recur in the other."""
+    if not first or not second:
+        return 0.0
+    return len(first & second) / min(len(first), len(second))
+
+
+def claim_score(cosine: float, overlap: float, term_weight: float) -> float:
+    return cosine + term_weight * overlap
+
+
+class Corroborator:
+    """Finds, for a passage, the passages of other sources that state one of its claims.
+
+    Candidates are the `depth` nearest sentences of each of its sentences (a numpy product on a
+    flat index, the sentence HNSW on an approximate one), so the cost does not grow with the
+    corpus; their terms are cached (the index never changes under a Retriever)."""
+
+    def __init__(self, index, threshold: float, term_weight: float, depth: int = 32) -> None:
+        self.index, self.threshold, self.term_weight, self.depth = index, threshold, term_weight, depth
+        self._terms: dict[int, frozenset[str]] = {}
+
+    def sentence_terms(self, sentence: int) -> frozenset[str]:
+        terms = self._terms.get(sentence)
+        if terms is None:
+            row = int(self.index.sentence_owners[sentence])
+            start, end = self.index.passages[row].sentences[sentence - int(self.index.sentence_offsets[row])]
+            terms = self._terms[sentence] = claim_terms(self.index.document(self.index.passages[row].source).text[start:end])
+        return terms
+
+    def near_sentences(self, own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(sentence ids, cosines with each own sentence): the `depth` nearest sentences of each own
+        sentence (a same claim is close in meaning), of which only those that could pass are kept."""
+        index = self.index
+        columns = np.ascontiguousarray(own.T)  # a strided operand would send the product down a slow path
+        if index.sentence_index is None:
+            everything = np.asarray(np.asarray(index.sentence_vectors) @ columns, dtype=np.float32)  # (sentences, own)
+            depth = min(self.depth, everything.shape[0])
+            ids = np.unique(np.argpartition(-everything, depth - 1, axis=0)[:depth])
+        else:
+            from qabot.vector_index import search
+
+            found = search(index.sentence_index, np.ascontiguousarray(own, dtype=np.float32), self.depth)[1]
+            ids = np.unique(found[found >= 0])
+        cosines = np.asarray(np.asarray(index.sentence_vectors[ids]) @ columns, dtype=np.float32).T
+        keep = cosines.max(axis=0) >= self.threshold - self.term_weight
+        return ids[keep], cosines[:, keep]
+
+    def matches(self, row: int, allowed: np.ndarray | None = None) -> list[ClaimMatch]:
+        """The best-matching passage of each other source whose best sentence pair passes the bar,
+        strongest first (`allowed`: a mask of the passages that may be cited)."""
+        index = self.index
+        first, last = int(index.sentence_offsets[row]), int(index.sentence_offsets[row + 1])
+        if first == last:
+            return []
+        own = np.asarray(index.sentence_vectors[first:last], dtype=np.float32)
+        own_terms = [self.sentence_terms(s) for s in range(first, last)]
+        own_source = index.passage_sources[row]
+        ids, cosines = self.near_sentences(own)
+        best: dict[int, ClaimMatch] = {}  # by source number
+        for column, sentence in enumerate(ids.tolist()):
+            other = int(index.sentence_owners[sentence])
+            source = int(index.passage_sources[other])
+            if source == own_source or (allowed is not None and not allowed[other]):
+                continue
+            terms = self.sentence_terms(sentence)
+            if not terms:
+                continue
+            score = max(
+                (claim_score(float(cosines[k, column]), term_overlap(own_terms[k], terms), self.term_weight)
+                 for k in range(last - first) if own_terms[k]),
+                default=-np.inf,
+            )
+            if score >= self.threshold and (source not in best or score > best[source].score):
+                span = index.passages[other].sentences[sentence - int(index.sentence_offsets[other])]
+                best[source] = ClaimMatch(other, tuple(span), round(score, 4))
+        return sorted(best.values(), key=lambda m: (-m.score, m.row))
+
+
+def match_excerpts(index, matches: list[ClaimMatch]) -> list[Excerpt]:
+    """The matched passages as excerpts ranked 1, 2, …, each with its matching sentence marked."""
+    result = []
+    for number, match in enumerate(matches, 1):
+        passage = index.passages[match.row]
+        document = index.document(passage.source)
+        raw = document.text[passage.start : passage.end]
+        text_start, text_end = display_span(raw, match.sentence[0] - passage.start, match.sentence[1] - passage.start)
+        result.append(Excerpt(
+            source=passage.source, start=passage.start, end=passage.end, text=passage.text, score=match.score,
+            rank=number, title=document.title, author=document.author, section=passage.section,
+            highlight=Highlight(match.sentence[0], match.sentence[1], text_start, text_end),
+            page=document.page_at(passage.start),
+        ))
+    return result

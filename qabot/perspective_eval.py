@@ -1,0 +1,133 @@
+"""Measuring perspectives on a labelled set, and fitting the bar a voice must reach to "address" it.
+
+Each line: `{"id", "question", "voices": [{"voice", "source", "answer"}], "not_addressed": [voice]}`.
+Labelled voice names are matched to index voices by normalised containment ("Farkhod Tolipov" in
+the speaker label, a document author in the voice's author). Reported: precision and recall of
+"addressed" (out of fold: 5 folds by question, bar fitted for the best recall at precision ≥ 0.9),
+the same under the bar in the settings, hit@1 of each addressed voice's excerpt against its gold
+span (the relevance rule of `qabot.evaluation`), and the warm latency of perspectives against a
+plain ask on the same questions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from qabot.calibration import count, fit_threshold, out_of_fold
+from qabot.evaluation import EvalInputError, find_occurrences
+from qabot.perspectives import voice_evidence
+
+MIN_PRECISION = 0.9
+FOLDS = 5
+
+
+@dataclass(frozen=True)
+class VoiceCase:
+    """One labelled (question, voice): its strength, the label, and whether its excerpt hits gold."""
+
+    question: str
+    voice: str
+    strength: float
+    addressed: bool
+    hit: bool | None  # None when not addressed (no gold span)
+
+
+def normalised(name: str) -> str:
+    return " ".join(re.findall(r"\w+", name.lower()))
+
+
+def voice_number(index, name: str) -> int | None:
+    """The index voice a labelled name means: the one whose label contains it, or is contained in it."""
+    wanted = normalised(name)
+    found = [n for n, v in enumerate(index.voices) if v.label and (wanted in normalised(v.label) or normalised(v.label) in wanted)]
+    return found[0] if len(found) == 1 else None
+
+
+def covers_half(passage, source: str, spans: list[tuple[int, int]]) -> bool:
+    return passage.source == source and any(
+        2 * (min(passage.end, end) - max(passage.start, start)) >= end - start > 0 and passage.start < end and start < passage.end
+        for start, end in spans
+    )
+
+
+def voice_cases(retriever, path: Path) -> tuple[list[VoiceCase], list[str]]:
+    """Every labelled (question, voice) scored by the retriever, and `file:line: why` problems."""
+    if not path.is_file():
+        raise EvalInputError(f"perspectives file {path} does not exist")
+    index, cases, problems = retriever.index, [], []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            question, gold, silent = data["question"], data["voices"], data["not_addressed"]
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            problems.append(f"{path}:{number}: {error}")
+            continue
+        ranking = retriever.rank(question, None, None, retriever.settings.retrieval.mode)
+        evidence = {e.voice: e for e in voice_evidence(ranking.scores, index.passage_voices)}
+        labelled = [(g["voice"], g) for g in gold] + [(name, None) for name in silent]
+        for name, span in labelled:
+            voice = voice_number(index, name)
+            if voice is None or voice not in evidence:
+                problems.append(f"{path}:{number}: no single indexed voice matches {name!r}")
+                continue
+            hit = None
+            if span is not None:
+                occurrences = find_occurrences(index.document(span["source"]).text, span["answer"])
+                hit = covers_half(index.passages[evidence[voice].row], span["source"], occurrences)
+            cases.append(VoiceCase(str(data.get("id", number)), name, evidence[voice].strength, span is not None, hit))
+    if not cases:
+        raise EvalInputError(f"no usable question in {path}")
+    return cases, problems
+
+
+def evaluate_perspectives(retriever, cases: list[VoiceCase], questions: list[str]) -> dict:
+    labels = [c.addressed for c in cases]
+    fit = lambda items, truth: fit_threshold([c.strength for c in items], truth, MIN_PRECISION)  # noqa: E731
+    decided, bars = out_of_fold(cases, labels, [c.question for c in cases], FOLDS, fit, lambda bar, c: c.strength >= bar)
+    oof = count(decided, labels)
+    bar = retriever.settings.retrieval.voice_bar
+    now = count([c.strength >= bar for c in cases], labels)
+    hits = [c.hit for c in cases if c.addressed]
+    return {
+        "questions": len({c.question for c in cases}), "voices_labelled": len(cases), "addressed": sum(labels),
+        "addressed_precision_oof": round(oof.precision, 4), "addressed_recall_oof": round(oof.recall, 4),
+        "fitted_bar": round(fit(cases, labels), 4), "fold_bars": [round(b, 4) for b in bars],
+        "addressed_precision_settings": round(now.precision, 4), "addressed_recall_settings": round(now.recall, 4),
+        "voice_hit@1": round(statistics.fmean(hits), 4) if hits else 0.0,
+    } | latency(retriever, questions)
+
+
+def latency(retriever, questions: list[str], repeats: int = 3) -> dict:
+    """Median warm milliseconds of `ask`, of `perspectives`, and of the corroboration inside an ask
+    (finding `also` for its excerpts) over the questions."""
+    retriever.ask(questions[0])
+    timings: dict[str, list[float]] = {"ask": [], "perspectives": [], "also": []}
+    for _ in range(repeats):
+        for question in questions:
+            for name, call in (("ask", retriever.ask), ("perspectives", retriever.perspectives)):
+                started = time.perf_counter()
+                result = call(question)
+                timings[name].append(1000 * (time.perf_counter() - started))
+                if name == "ask":
+                    rows = [retriever.row_of(e) for e in result.excerpts]
+                    started = time.perf_counter()
+                    for row in rows:
+                        retriever.also(row)
+                    timings["also"].append(1000 * (time.perf_counter() - started))
+    ask, perspectives = statistics.median(timings["ask"]), statistics.median(timings["perspectives"])
+    return {
+        "ask_ms_p50": round(ask, 2), "perspectives_ms_p50": round(perspectives, 2),
+        "perspectives_over_ask": round(perspectives / ask, 2),
+        "also_ms_p50_per_ask": round(statistics.median(timings["also"]), 2),
+    }
+
+
+def questions_of(path: Path) -> list[str]:
+    return [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -1,0 +1,59 @@
+"""Corroboration: other sources stating the same claim, never the excerpt's own document."""
+
+from pathlib import Path
+
+from qabot.corroboration import Corroborator, claim_terms, term_overlap
+from qabot.corroboration_eval import evaluate_pairs, load_pairs
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_term_overlap_is_shared_terms_over_the_smaller_sentence():
+    first = claim_terms("Fuel prices doubled in the west of the country in early January 2022.")
+    second = claim_terms("In early January 2022, fuel prices doubled in the country's west.")
+    assert term_overlap(first, second) == 1.0
+    assert term_overlap(first, claim_terms("Troops from four member states arrived by air at night.")) == 0.0
+    assert term_overlap(frozenset(), first) == 0.0
+
+
+def test_questions_and_headings_state_no_claim():
+    assert claim_terms("How will the crisis in Kazakhstan affect regional cooperation in Central Asia?") == frozenset()
+    assert claim_terms("Regional and global implications") == frozenset()
+    assert claim_terms("The crisis in Kazakhstan will hurt regional cooperation in Central Asia.")
+
+
+def test_a_duplicated_paragraph_is_not_its_own_corroboration(retriever):
+    index = retriever.index
+    text = index.document("001_447d33c9b4f716e3.txt").text
+    repeated = [
+        row for row, p in enumerate(index.passages)
+        if p.source.startswith("001") and text.count(text[p.start : p.start + 80]) > 1
+    ]
+    assert repeated, "seeds/001 repeats its first half"
+    anything = Corroborator(index, threshold=-10.0, term_weight=0.0)  # every near sentence would count
+    for row in repeated:
+        matches = anything.matches(row)
+        assert matches and all(not index.passages[m.row].source.startswith("001") for m in matches)
+        assert len({index.passages[m.row].source for m in matches}) == len(matches)  # one per other source
+
+
+def test_excerpts_name_other_sources_stating_the_same_claim(retriever):
+    excerpts = [e for q in ("Was the CSTO intervention legal?", "Why did Kazakhstan call in the CSTO?")
+                for e in retriever.ask(q, k=5).excerpts]
+    with_also = [e for e in excerpts if e.also]
+    assert with_also
+    for excerpt in with_also:
+        assert all(a.source != excerpt.source and a.end > a.start and a.voice for a in excerpt.also)
+
+
+def test_also_respects_the_source_filter(retriever):
+    for excerpt in retriever.ask("Was the CSTO intervention legal?", k=5, source="000").excerpts:
+        assert excerpt.also == ()  # the only allowed source is the excerpt's own
+
+
+def test_labelled_pairs_are_scored_and_reported_out_of_fold(retriever):
+    pairs, problems = load_pairs(REPO / "eval" / "corroboration.jsonl", retriever.index)
+    assert not problems and len(pairs) == 58
+    report = evaluate_pairs(pairs, (0.8, 0.85))
+    assert report["same_claim"] == 32 and len(report["fold_fits"]) == 5
+    assert 0.0 <= report["precision_oof"] <= 1.0 and 0.0 <= report["recall_oof"] <= 1.0
