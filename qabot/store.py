@@ -97,6 +97,14 @@ class PassageStore(Sequence[Passage]):
         for row in range(len(self)):
             yield self[row]
 
+    def row_of(self, source: str, start: int, end: int) -> int | None:
+        """The row of the passage citing `source[start:end]` (a vectorised scan, no Passage made)."""
+        if source not in self.source_names:
+            return None
+        number = self.source_names.index(source)
+        rows = np.flatnonzero((self.sources == number) & (self.spans[:, 0] == start) & (self.spans[:, 1] == end))
+        return int(rows[0]) if rows.size else None
+
 
 def _context(passage: Passage) -> str:
     """What `embed_text` adds before the text; a whole embed_text not ending with the text is marked."""

@@ -34,6 +34,8 @@ def test_passage_store_round_trip_keeps_every_field(tmp_path):
     store = PassageStore(tmp_path, [d.source for d in documents], offsets)
     assert len(store) == len(passages) and list(store) == passages
     assert store[-1] == passages[-1] and store[1:3] == passages[1:3]
+    assert store.row_of(passages[2].source, passages[2].start, passages[2].end) == 2
+    assert store.row_of("a.md", 10_000, 10_001) is None and store.row_of("nowhere.txt", 0, 5) is None
     with pytest.raises(IndexError):
         store[len(passages)]
 
