@@ -23,6 +23,7 @@ from qabot.embedder import load_embedder  # noqa: E402
 from qabot.freshness import listed_sources  # noqa: E402
 from qabot.passage_encoder import PassageEncoder, passage_text  # noqa: E402
 from qabot.passages import sentence_texts, split_document  # noqa: E402
+from qabot.scan import ReadLimits  # noqa: E402
 from qabot.sources import load_manifest, read_document  # noqa: E402
 
 
@@ -35,7 +36,7 @@ def main() -> None:
     folder = Path(args.folder)
     metadata = load_manifest(folder)
     pairs = []
-    for source, path in listed_sources(folder).items():
+    for source, path in listed_sources(folder, ReadLimits()).items():
         document = read_document(path, source, metadata.get(source))
         pairs.extend((document, p) for p in split_document(document))
     embedder = load_embedder("all-MiniLM-L6-v2")
