@@ -112,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--sizes", default="10000,100000,1000000", metavar="N,N,...",
                        help="synthetic corpus sizes (default 10000,100000,1000000; '' for none)")
+    bench.add_argument("--corpus", type=int, metavar="N",
+                       help="instead: generate a folder of about N passages, build it and ask it "
+                       "(build passages/s, cold ask, warm p50/p99, RSS, disk)")
+    bench.add_argument("--synthetic-vectors", action="store_true",
+                       help="with --corpus: Gaussian-mixture vectors instead of the model (for millions of passages)")
     bench.add_argument("--json", action="store_true", help="print JSON")
     _add_location_flags(bench)
     bench.set_defaults(handler="run_bench")

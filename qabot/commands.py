@@ -172,11 +172,29 @@ def run_bench(args: argparse.Namespace) -> int:
         raise SettingsError(f"--sizes takes whole numbers separated by commas, not '{args.sizes}'") from None
     if any(size < 1 for size in sizes):
         raise SettingsError("--sizes must be positive")
+    if args.corpus is not None:
+        if args.corpus < 1:
+            raise SettingsError("--corpus must be positive")
+        return _bench_corpus(args)
     results = benchmark.run(settings_from(args), sizes)
     if args.json:
         print(json.dumps(results))
     else:
         benchmark.print_table(results)
+    return 0
+
+
+def _bench_corpus(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from qabot import corpus_bench
+
+    with tempfile.TemporaryDirectory(prefix="qabot-bench-") as folder:
+        results = corpus_bench.run_corpus(settings_from(args), args.corpus, args.synthetic_vectors, Path(folder))
+    if args.json:
+        print(json.dumps(results))
+    else:
+        corpus_bench.print_corpus(results)
     return 0
 
 

@@ -53,7 +53,6 @@ class Retriever:
             index.index_dir, index.manifest.query_encoder, settings.model, settings.indexing.query_threads
         )
         retrieval = settings.retrieval
-        self._rows: dict[tuple[str, int, int], int] | None = None  # passage row by citation, built on first use
         self.corroborator = Corroborator(index, retrieval.also_threshold, retrieval.also_term_weight)
         self.encode = functools.lru_cache(maxsize=512)(self._encode)  # a follow-up re-encodes its context
         self._voice_terms = [set(tokenize(" ".join(p for p in (v.author, v.speaker) if p))) for v in index.voices]
@@ -280,9 +279,7 @@ class Retriever:
 
     def row_of(self, excerpt: Excerpt) -> int:
         """The passage row an excerpt quotes."""
-        if self._rows is None:
-            self._rows = {(p.source, p.start, p.end): row for row, p in enumerate(self.index.passages)}
-        row = self._rows.get((excerpt.source, excerpt.start, excerpt.end))
+        row = self.index.passages.row_of(excerpt.source, excerpt.start, excerpt.end)
         if row is None:
             raise UnknownSourceError(f"{excerpt.source} [{excerpt.start}:{excerpt.end}] is not a passage of this index")
         return row

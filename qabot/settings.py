@@ -120,7 +120,15 @@ class IndexingSettings(BaseModel):
     sentence_min_chars: int = Field(
         40, ge=1, description="A shorter sentence is embedded together with its neighbour."
     )
-    embed_batch_size: int = Field(64, ge=1, description="Texts embedded per batch.")
+    embed_batch_size: int = Field(64, ge=1, description="Passages embedded per batch (one model pass each).")
+    build_encoder: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "torch", description="Model runtime for building: sentence-transformers' torch model (GPU when present), "
+        "an ONNX export of it, or an int8-quantized ONNX export (faster, lossy).",
+    )
+    sentence_vectors: Literal["separate", "pooled"] = Field(
+        "separate", description="separate = each sentence encoded on its own; pooled = sentence vectors mean-pooled "
+        "from the passage's own pass (one pass per passage, ~3x faster to build, lower retrieval quality).",
+    )
     index_type: Literal["auto", "flat", "hnsw"] = Field(
         "auto", description="auto = exact flat search below hnsw_threshold vectors, HNSW from there on."
     )
