@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,16 +90,22 @@ def previous_generation(settings: Settings, config: dict) -> Previous:
     if old.manifest.config != config:
         return Previous()
     records: dict[str, list[PassageRecord]] = {}
+    documents = dict(old.documents.items())  # each text read once, shared by its passages
     offsets = old.sentence_offsets
     for row, passage in enumerate(old.passages):
         sentences = np.array(old.sentence_vectors[offsets[row] : offsets[row + 1]])
-        record = PassageRecord(passage, old.documents[passage.source], np.array(old.vectors[row]), sentences)
+        record = PassageRecord(passage, documents[passage.source], np.array(old.vectors[row]), sentences)
         records.setdefault(passage.source, []).append(record)
-    return Previous(old.manifest.files, old.documents, records, old.manifest.sources_manifest_hash, old.manifest.read_limits)
+    return Previous(old.manifest.files, documents, records, old.manifest.sources_manifest_hash, old.manifest.read_limits)
 
 
-def build_index(settings: Settings, reporter: Reporter | None = None, force: bool = False) -> BuildReport:
-    """Index the sources folder, embedding only passages of new or changed files."""
+def build_index(
+    settings: Settings, reporter: Reporter | None = None, force: bool = False, embed: Callable | None = None
+) -> BuildReport:
+    """Index the sources folder, embedding only passages of new or changed files.
+
+    `embed(records, settings, report, reporter) -> dims` replaces the model (`qabot bench --corpus
+    --synthetic-vectors` measures a million passages without hours of encoding)."""
     reporter = reporter or SilentReporter()
     started = time.perf_counter()
     check_folder(settings.sources)
@@ -111,7 +117,7 @@ def build_index(settings: Settings, reporter: Reporter | None = None, force: boo
         previous = Previous() if force else previous_generation(settings, config)
         report = BuildReport()
         records, files, skipped = _read_sources(settings, previous, report, reporter)
-        dims = _embed_missing(records, settings, report, reporter)
+        dims = (embed or _embed_missing)(records, settings, report, reporter)
         encoder = link_query_encoder(settings, config["model_fingerprint"])
         manifest = Manifest(
             qabot_version=__version__, built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), config=config,
@@ -174,33 +180,27 @@ def _read_sources(
 
 
 def _embed_missing(records: list[PassageRecord], settings: Settings, report: BuildReport, reporter: Reporter) -> int:
-    """Embed every record without vectors (its passage and each sentence); returns the dimensions."""
-    from qabot.passages import sentence_texts
-
+    """Embed every record without vectors: its passage and its sentences, in one model pass."""
     missing = [r for r in records if r.vector is None]
     report.embedded = len(missing)
     if not missing:
         return len(records[0].vector) if records else 0
-    from qabot.embedder import load_embedder
+    from qabot.passage_encoder import load_passage_encoder, passage_text
 
-    embedder = load_embedder(settings.model)
-    texts: list[str] = []
-    for record in missing:
-        texts.append(record.passage.embed_text)
-        texts.extend(sentence_texts(record.document, record.passage))
-    reporter.start(len(texts))
+    encoder = load_passage_encoder(
+        settings.model, settings.indexing.build_encoder, settings.indexing.sentence_vectors, settings.cache_dir
+    )
+    reporter.start(len(missing))
     embed_started = time.perf_counter()
-    vectors = embedder.encode(texts, settings.indexing.embed_batch_size, reporter.advance)
+    results = encoder.encode(
+        [passage_text(r.document, r.passage) for r in missing], settings.indexing.embed_batch_size, reporter.advance
+    )
     report.embed_seconds = time.perf_counter() - embed_started
-    report.embedded_texts = len(texts)
+    report.embedded_texts = sum(1 + len(r.passage.sentences) for r in missing)
     reporter.finish()
-    row = 0
-    for record in missing:
-        count = len(record.passage.sentences)
-        record.vector = vectors[row]
-        record.sentence_vectors = vectors[row + 1 : row + 1 + count]
-        row += 1 + count
-    return embedder.dims
+    for record, (vector, sentence_vectors) in zip(missing, results):
+        record.vector, record.sentence_vectors = vector, sentence_vectors
+    return encoder.dims
 
 
 def ensure_index(settings: Settings, reporter: Reporter | None = None) -> Index:

@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--corroboration", type=Path, metavar="FILE",
                           help="JSONL of span pairs from different sources labelled same claim or not: "
                           "out-of-fold precision/recall of 'also'")
+    evaluate.add_argument("--conversations", type=Path, metavar="FILE",
+                          help="JSONL conversations (id, turns, source, answer, kind): the last turn's hit@1/hit@5 "
+                          "in the conversation, asked alone and glued to the earlier turns")
     evaluate.add_argument("--depth", type=int, default=10, metavar="N",
                           help="excerpts retrieved per question, and the cut-off of recall@N (default 10)")
     evaluate.add_argument("--run-out", type=Path, metavar="FILE", help="write the ranked hits per question (JSONL)")
@@ -109,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--sizes", default="10000,100000,1000000", metavar="N,N,...",
                        help="synthetic corpus sizes (default 10000,100000,1000000; '' for none)")
+    bench.add_argument("--corpus", type=int, metavar="N",
+                       help="instead: generate a folder of about N passages, build it and ask it "
+                       "(build passages/s, cold ask, warm p50/p99, RSS, disk)")
+    bench.add_argument("--synthetic-vectors", action="store_true",
+                       help="with --corpus: Gaussian-mixture vectors instead of the model (for millions of passages)")
     bench.add_argument("--json", action="store_true", help="print JSON")
     _add_location_flags(bench)
     bench.set_defaults(handler="run_bench")

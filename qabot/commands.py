@@ -96,6 +96,8 @@ def run_eval(args: argparse.Namespace) -> int:
         configuration_settings(settings, name)  # unknown names fail before any work
     if args.depth < 1:
         raise SettingsError("--depth must be at least 1")
+    if args.conversations:
+        return run_eval_conversations(args, settings, names)
     retrievers = open_retrievers(settings, names, reporter_for_terminal())
     documents = next(iter(retrievers.values())).index.documents
     questions = evaluation.load_questions(args.questions, lambda s: documents[s].text if s in documents else None)
@@ -125,6 +127,33 @@ def run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_eval_conversations(args: argparse.Namespace, settings, names: list[str]) -> int:
+    from qabot import eval_conversations as conversations
+    from qabot.configurations import configuration_settings
+    from qabot.engine import Engine
+    from qabot.progress import reporter_for_terminal
+
+    results = {}
+    for name in names:
+        engine = Engine(configuration_settings(settings, name), reporter_for_terminal())
+        documents = engine.retriever().index.documents
+        loaded, problems = conversations.load_conversations(
+            args.conversations, lambda s: documents[s].text if s in documents else None
+        )
+        for problem in problems if name == names[0] else ():
+            print(f"qabot: skipped {problem}", file=sys.stderr)
+        outcomes = [conversations.run_conversation(engine, c, args.depth) for c in loaded]
+        results[name] = conversations.summarise_conversations(outcomes)
+    if args.json:
+        print(json.dumps({"conversations_file": str(args.conversations), "configurations": results}))
+        return 0
+    for name, summary in results.items():
+        if len(results) > 1:
+            print(f"== {name}")
+        conversations.print_conversation_report(summary)
+    return 0
+
+
 def run_repl(args: argparse.Namespace) -> int:
     from qabot.repl import run_repl as repl
 
@@ -143,11 +172,29 @@ def run_bench(args: argparse.Namespace) -> int:
         raise SettingsError(f"--sizes takes whole numbers separated by commas, not '{args.sizes}'") from None
     if any(size < 1 for size in sizes):
         raise SettingsError("--sizes must be positive")
+    if args.corpus is not None:
+        if args.corpus < 1:
+            raise SettingsError("--corpus must be positive")
+        return _bench_corpus(args)
     results = benchmark.run(settings_from(args), sizes)
     if args.json:
         print(json.dumps(results))
     else:
         benchmark.print_table(results)
+    return 0
+
+
+def _bench_corpus(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from qabot import corpus_bench
+
+    with tempfile.TemporaryDirectory(prefix="qabot-bench-") as folder:
+        results = corpus_bench.run_corpus(settings_from(args), args.corpus, args.synthetic_vectors, Path(folder))
+    if args.json:
+        print(json.dumps(results))
+    else:
+        corpus_bench.print_corpus(results)
     return 0
 
 

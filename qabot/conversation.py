@@ -9,17 +9,16 @@ the conversation it came from.
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass, replace
 
 from qabot.answer import Answer, Excerpt, Perspectives
 from qabot.display import normalise
 from qabot.errors import QabotError
+from qabot.follow_up import FollowUp, Turn, read, turn_after
+from qabot.follow_up import is_follow_up  # noqa: F401  (kept where callers found it)
 from qabot.index import SourceInfo
 
-_FOLLOW_UP_START = re.compile(r"^(and|but|so|also|then|what about|how about|why|how come|what else|and why)\b", re.I)
-_BACK_REFERENCE = re.compile(r"\b(that|this|it|its|they|them|their|he|him|his|she|her|those|these|there|then|the same)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -27,10 +26,15 @@ class Page:
     """One page of excerpts for one question: all it takes to show it again, or the next one."""
 
     question: str
-    context: str | None = None  # the earlier question this one is read together with
+    follow_up: FollowUp | None = None  # how it leans on the earlier question, if it does
     source: str | None = None  # the only document quoted, if any
     offset: int = 0  # excerpts ranked above this page
     k: int = 3  # excerpts per page
+
+    @property
+    def context(self) -> str | None:
+        """The earlier question this one is read together with."""
+        return self.follow_up.context if self.follow_up else None
 
     def next(self) -> Page:
         return replace(self, offset=self.offset + self.k)
@@ -54,6 +58,12 @@ class AnswerReply(Reply):
     def follows_up(self) -> str | None:
         """The earlier question this one was read together with."""
         return self.page.context
+
+    @property
+    def read_as(self) -> str | None:
+        """The follow-up with its references resolved ("what did Lukyanov say…"), when they changed it."""
+        follow_up = self.page.follow_up
+        return follow_up.reading if follow_up and follow_up.reading != self.page.question else None
 
     @property
     def shown(self) -> tuple[Excerpt, ...]:
@@ -96,19 +106,9 @@ class MessageReply(Reply):
     error: bool = False
 
 
-def is_follow_up(question: str) -> bool:
-    """Short questions that lean on the previous turn: "and Belarus?", "why?", "what did X say about that?"."""
-    words = re.findall(r"\w+", question)
-    if len(words) <= 3:
-        return True
-    if _FOLLOW_UP_START.match(question.strip()):
-        return True
-    return len(words) <= 10 and bool(_BACK_REFERENCE.search(question))
-
-
 def answer_page(engine, page: Page, nearest: bool = False) -> AnswerReply:
     """The excerpts of `page`; stateless, so any user may page any question."""
-    answer = engine.retriever().ask(page.question, k=page.k, source=page.source, context=page.context, offset=page.offset)
+    answer = engine.retriever().ask(page.question, k=page.k, source=page.source, offset=page.offset, follow_up=page.follow_up)
     return AnswerReply(answer, page, nearest and answer.abstained)
 
 
@@ -143,17 +143,21 @@ class Conversation:
     def reset(self) -> None:
         """Forget the questions asked (the source filter stays)."""
         with self._lock:
-            self.topic: str | None = None  # the last question that stood on its own
+            self.turn: Turn | None = None  # what the next question may lean on
             self.latest: AnswerReply | None = None
             self.shown: dict[int, Excerpt] = {}  # by rank: the excerpts on screen for the latest question
 
+    @property
+    def topic(self) -> str | None:
+        """The question (as read) that a follow-up would lean on now."""
+        return self.turn.topic if self.turn else None
+
     def ask(self, question: str) -> AnswerReply:
-        """Answer `question`, read together with the topic when it looks like a follow-up."""
+        """Answer `question`, read against the previous turn (see `qabot.follow_up.read`)."""
         with self._lock:
-            follows = self.topic if self.topic and is_follow_up(question) else None
-            reply = answer_page(self.engine, Page(question, follows, self.source, 0, self.k))
-            if follows is None:
-                self.topic = reply.answer.question
+            follow_up = read(question, self.turn)
+            reply = answer_page(self.engine, Page(question, follow_up, self.source, 0, self.k))
+            self.turn = turn_after(self.engine.retriever().index, reply.answer, follow_up, self.turn)
             self.shown = {}
             return self._record(reply)
 

@@ -152,6 +152,8 @@ def answer_message(reply, question_echo: bool = True) -> Message:
         lines.append(f"**Q:** {escape(shorten(reply.answer.question, QUESTION_ECHO_CHARS))}")
     if reply.follows_up:
         lines.append(f"*(read as a follow-up to: {escape(shorten(reply.follows_up, QUESTION_ECHO_CHARS))})*")
+    if reply.read_as:
+        lines.append(f"*(read as: {escape(shorten(reply.read_as, QUESTION_ECHO_CHARS))})*")
     numbered = numbered_excerpts(reply)
     if reply.answer.abstained and not reply.nearest:
         lines += [NOT_COVERED, NEAREST_HINT if reply.answer.excerpts else ""]

@@ -15,7 +15,7 @@ from qabot.scan import ReadLimits, scan_folder
 from qabot.settings import Settings
 from qabot.sources import MANIFEST_NAME, check_folder, hash_bytes
 
-FORMAT_VERSION = 3  # bump when the generation's files change shape: old indexes become stale
+FORMAT_VERSION = 4  # bump when the generation's files change shape: old indexes become stale
 SPLITTER_VERSION = 5  # bump whenever passages.py cuts differently or embeds other text
 
 
@@ -42,6 +42,7 @@ def index_config(settings: Settings) -> dict:
         "passage_min_chars": indexing.passage_min_chars,
         "sentence_min_chars": indexing.sentence_min_chars,
         "describe_voices": indexing.describe_voices,
+        "sentence_vectors": indexing.sentence_vectors,
         "splitter_version": SPLITTER_VERSION,
         "format": FORMAT_VERSION,
     }

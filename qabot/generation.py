@@ -21,6 +21,7 @@ from qabot.passages import Passage
 from qabot.settings import Settings
 from qabot.sources import Document
 from qabot.storage import staged_folder
+from qabot.store import DocumentStore, PassageStore
 
 
 @dataclass
@@ -54,7 +55,7 @@ def write_generation(settings: Settings, manifest: Manifest, records: list[Passa
     from qabot.vector_index import build_vector_index
 
     dims = manifest.dims
-    documents = list({id(r.document): r.document for r in records}.values())
+    documents = list({r.document.source: r.document for r in records}.values())
     source_numbers = {d.source: number for number, d in enumerate(documents)}
     vectors = np.vstack([r.vector for r in records]).astype(np.float32) if records else np.zeros((0, dims), np.float32)
     sentence_vectors = np.vstack([r.sentence_vectors for r in records] or [np.zeros((0, dims))]).astype(np.float32)
@@ -62,8 +63,8 @@ def write_generation(settings: Settings, manifest: Manifest, records: list[Passa
     voices, passage_voices = voice_table(records)
     generation = settings.index / f"{GENERATION_PREFIX}{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
     with staged_folder(generation) as staging:
-        _write_json(staging / "documents.json", [asdict(d) for d in documents])
-        _write_json(staging / "passages.json", [asdict(r.passage) for r in records])
+        DocumentStore.write(staging, documents)
+        PassageStore.write(staging / "passages", [r.passage for r in records], source_numbers)
         _write_json(staging / "voices.json", [asdict(v) for v in voices])
         np.save(staging / "passage_voices.npy", passage_voices)
         np.save(staging / "passage_sources.npy", np.array([source_numbers[r.passage.source] for r in records], np.int32))

@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from qabot.errors import IndexCorruptError, UnknownSourceError
 from qabot.manifest import Manifest, current_generation, current_name
-from qabot.passages import Passage
-from qabot.sources import Document, Section
+from qabot.sources import Document
+from qabot.store import DocumentStore, PassageStore
 
 
 @dataclass(frozen=True)
@@ -44,18 +45,6 @@ class Voice:
         return self.speaker or self.author
 
 
-def document_from_json(data: dict) -> Document:
-    return Document(
-        source=data["source"], text=data["text"], content_hash=data["content_hash"], title=data.get("title"),
-        author=data.get("author"), date=data.get("date"),
-        sections=tuple(Section(**s) for s in data.get("sections", ())), pages=tuple(data.get("pages", ())),
-    )
-
-
-def passage_from_json(data: dict) -> Passage:
-    return Passage(**{**data, "sentences": tuple(tuple(span) for span in data.get("sentences", ()))})
-
-
 @dataclass(frozen=True)
 class DenseHits:
     """Dense evidence for one query: per-passage cosines (zero where not scored) and the rows found."""
@@ -75,11 +64,12 @@ class Index:
         from qabot.vector_index import configure_loaded
 
         self.index_dir, self.folder, self.manifest = index_dir, folder, manifest
-        self.documents = {d["source"]: document_from_json(d) for d in _json(folder / "documents.json")}
-        self.passages = [passage_from_json(p) for p in _json(folder / "passages.json")]
+        self.documents = DocumentStore(folder)
+        self.source_names = list(self.documents)
         self.vectors = np.load(folder / "vectors.npy", mmap_mode="r")
         self.sentence_vectors = np.load(folder / "sentence_vectors.npy", mmap_mode="r")
-        self.sentence_offsets = np.load(folder / "sentence_offsets.npy")
+        self.sentence_offsets = np.load(folder / "sentence_offsets.npy", mmap_mode="r")
+        self.passages = PassageStore(folder / "passages", self.source_names, self.sentence_offsets)
         self.voices = [Voice(**v) for v in _json(folder / "voices.json")]
         self.passage_voices = np.load(folder / "passage_voices.npy")
         self.passage_sources = np.load(folder / "passage_sources.npy")
@@ -90,8 +80,6 @@ class Index:
             configure_loaded(self.dense, manifest.vector_index)
             self.sentence_index = faiss.read_index(str(folder / "sentences.faiss"))
             configure_loaded(self.sentence_index, manifest.sentence_index or {})
-        self.source_names = list(self.documents)
-        self.sentence_owners = np.repeat(np.arange(len(self.passages)), np.diff(self.sentence_offsets))
         self._check()
 
     @classmethod
@@ -128,8 +116,14 @@ class Index:
         }
         if self.dense is not None:
             counts.add(self.dense.ntotal)
-        if len(counts) != 1 or self.sentence_offsets[-1] != self.sentence_vectors.shape[0]:
+        sentences = {int(self.sentence_offsets[-1]), self.sentence_vectors.shape[0], len(self.passages.sentences)}
+        if len(counts) != 1 or len(sentences) != 1:
             raise IndexCorruptError(f"the index in {self.index_dir} is corrupt: its parts disagree on the passage count")
+
+    @cached_property
+    def sentence_owners(self) -> np.ndarray:
+        """The passage row of each sentence vector (made on first use: approximate search needs it)."""
+        return np.repeat(np.arange(len(self.passages)), np.diff(self.sentence_offsets))
 
     # ------------------------------------------------------------------------------ catalogue
 
@@ -137,8 +131,8 @@ class Index:
         """Every indexed document with its metadata and passage count."""
         counts = np.bincount(self.passage_sources, minlength=len(self.source_names))
         return [
-            SourceInfo(d.source, d.title, d.author, d.date, int(counts[number]))
-            for number, d in enumerate(self.documents.values())
+            SourceInfo(d["source"], d.get("title"), d.get("author"), d.get("date"), int(counts[number]))
+            for number, d in enumerate(self.documents.metadata)
         ]
 
     def resolve(self, name: str) -> str:

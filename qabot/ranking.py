@@ -92,3 +92,31 @@ def low_content(text: str, function_words: frozenset[str]) -> float:
     capitalised = sum(w[0].isupper() for w in words) / len(words)
     function = sum(w.lower() in function_words for w in words) / len(words)
     return float(min(1.0, max(0.0, capitalised - function)))
+
+
+def prefer_near(
+    scores: np.ndarray, rows: Sequence[int], same_document: np.ndarray, same_section: np.ndarray, bonus: float
+) -> np.ndarray:
+    """`scores` (a copy) with `bonus` added to `rows` in the previous answer's document, and another
+    `bonus` to those also in its section or speaker: a follow-up prefers, without requiring, where
+    the conversation stands. `same_document`/`same_section` are booleans aligned with `rows`."""
+    if not bonus or not len(rows):
+        return scores
+    result = scores.astype(np.float64, copy=True)
+    result[np.asarray(rows, dtype=np.int64)] += bonus * (
+        np.asarray(same_document, dtype=np.float64) + np.asarray(same_section & same_document, dtype=np.float64)
+    )
+    return result
+
+
+def fuse_rankings(
+    rankings: Sequence[Sequence[tuple[int, float]]], weights: Sequence[float], rrf_k: int = 60
+) -> list[tuple[int, float]]:
+    """Weighted reciprocal-rank fusion of ranked (row, score) lists into one, best first; a row
+    absent from a list gains nothing from it. Scaled so a row first in every list scores 1."""
+    fused: dict[int, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, (row, _) in enumerate(ranking, 1):
+            fused[row] = fused.get(row, 0.0) + weight / (rrf_k + rank)
+    scale = (rrf_k + 1) / (sum(weights) or 1.0)
+    return sorted(((row, score * scale) for row, score in fused.items()), key=lambda item: (-item[1], item[0]))

@@ -135,6 +135,18 @@ def answer_lines(answer: Answer, shown: tuple[Excerpt, ...] | None = None) -> li
     return lines
 
 
+def follow_up_lines(reply) -> list[Line]:
+    """How a follow-up was read: the question it leans on, and the question with its references resolved."""
+    follow_up = reply.page.follow_up
+    if follow_up is None:
+        return []
+    also = ", and on its own" if follow_up.lean < 1 else ""
+    lines = [[(f"(read as a follow-up to: {follow_up.context}{also})", "italic dim")]]
+    if reply.read_as:
+        lines.append([(f"(read as: {reply.read_as})", "italic dim")])
+    return lines
+
+
 def reply_lines(reply) -> list[Line]:
     """Every conversation reply as lines (REPL, pipes, logs)."""
     from qabot import chat
@@ -142,8 +154,7 @@ def reply_lines(reply) -> list[Line]:
 
     if isinstance(reply, c.AnswerReply):
         lines: list[Line] = []
-        if reply.follows_up:
-            lines.append([(f"(read as a follow-up to: {reply.follows_up})", "italic dim")])
+        lines += follow_up_lines(reply)
         if reply.answer.abstained and not reply.nearest:
             return lines + [[(NOT_COVERED, "bold yellow")], [(NEAREST_HINT, "yellow")]]
         if reply.nearest:

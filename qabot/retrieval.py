@@ -2,12 +2,14 @@
 
 A `Retriever` is immutable once made (index, settings and query encoder are fixed in `__init__`),
 so any number of threads may call `ask` at once; a new index generation means a new `Retriever`
-(see `qabot.engine`).
+(see `qabot.engine`). Follow-ups come in through one hook, `rank_follow_up` (with `rank`'s
+`locality`), which with perspectives and "also" takes the module past 250 lines.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -17,12 +19,13 @@ from qabot.answer import Also, Answer, Excerpt, Highlight, Perspective, Perspect
 from qabot.corroboration import Corroborator, match_excerpts
 from qabot.errors import UnknownSourceError
 from qabot.display import display_span
+from qabot.follow_up import FollowUp, Locality
 from qabot.index import Index
 from qabot.lexical import STOPWORDS, tokenize
 from qabot.perspectives import by_best_excerpt, split_addressed, voice_evidence, voice_name
 from qabot.progress import Reporter
 from qabot.question import clean_question
-from qabot.ranking import boost, fingerprint, fuse, low_content, without_near_duplicates
+from qabot.ranking import boost, fingerprint, fuse, fuse_rankings, low_content, prefer_near, without_near_duplicates
 from qabot.settings import Settings
 from qabot.sources import SYNONYMS_NAME
 
@@ -53,8 +56,8 @@ class Retriever:
             index.index_dir, index.manifest.query_encoder, settings.model, settings.indexing.query_threads
         )
         retrieval = settings.retrieval
-        self._rows: dict[tuple[str, int, int], int] | None = None  # passage row by citation, built on first use
         self.corroborator = Corroborator(index, retrieval.also_threshold, retrieval.also_term_weight)
+        self.encode = functools.lru_cache(maxsize=512)(self._encode)  # a follow-up re-encodes its context
         self._voice_terms = [set(tokenize(" ".join(p for p in (v.author, v.speaker) if p))) for v in index.voices]
         self.aliases = self._aliases(settings)
         self._low_content: dict[int, float] = {}  # filled lazily: a passage's score never changes
@@ -85,13 +88,15 @@ class Retriever:
         context: str | None = None,
         offset: int = 0,
         mode: str | None = None,
+        follow_up: FollowUp | None = None,
     ) -> Answer:
         """The excerpts ranked `offset + 1` to `offset + k` for `question`, optionally within one source.
 
         `context` is an earlier question this one follows up on: it steers retrieval; the
-        question itself stays what the user typed.
+        question itself stays what the user typed. `follow_up` (see `qabot.follow_up.read`) replaces
+        `context` with a resolved reading, a preferred place and, when unsure, a fused ranking.
         """
-        question, ranking = self._ranked(question, source, context, mode)
+        question, ranking = self._ranked(question, source, context, mode, follow_up)
         return self._answer(question, ranking, k or self.settings.k, offset)
 
     def perspectives(
@@ -112,12 +117,17 @@ class Retriever:
             tuple(perspectives), tuple(self._voice_name(item.row) for item in silent),
         )
 
-    def _ranked(self, question: str, source: str | None, context: str | None, mode: str | None) -> tuple[str, Ranking]:
+    def _ranked(
+        self, question: str, source: str | None, context: str | None, mode: str | None, follow_up: FollowUp | None = None
+    ) -> tuple[str, Ranking]:
         limit = self.settings.max_question_chars
         question = clean_question(question, limit)
         context = clean_question(context, limit) if context else None
         wanted = self.index.resolve(source) if source else None
-        return question, self.rank(question, context, wanted, mode or self.settings.retrieval.mode)
+        mode = mode or self.settings.retrieval.mode
+        if follow_up is not None:
+            return question, self.rank_follow_up(question, follow_up, wanted, mode)
+        return question, self.rank(question, context, wanted, mode)
 
     def _answer(self, question: str, ranking: Ranking, k: int, offset: int) -> Answer:
         terms = set(tokenize(question))
@@ -140,9 +150,9 @@ class Retriever:
     # ------------------------------------------------------------------------------ ranking
 
     def query_vector(self, question: str, context: str | None) -> np.ndarray:
-        vector = self.encoder.encode_query(question)
+        vector = self.encode(question)
         if context:
-            vector = vector + self.settings.retrieval.context_weight * self.encoder.encode_query(context)
+            vector = vector + self.settings.retrieval.context_weight * self.encode(context)
             vector = vector / np.linalg.norm(vector)
         return np.asarray(vector, dtype=np.float32)
 
@@ -156,8 +166,34 @@ class Retriever:
             scores = scores + self.settings.retrieval.context_weight * self.index.lexical_scores(context)
         return scores
 
-    def rank(self, question: str, context: str | None, source: str | None, mode: str) -> Ranking:
-        """Every candidate passage fused, boosted, filtered, sorted and deduplicated."""
+    def _encode(self, text: str) -> np.ndarray:
+        vector = np.asarray(self.encoder.encode_query(text), dtype=np.float32)
+        vector.setflags(write=False)  # shared through the cache
+        return vector
+
+    def rank_follow_up(self, question: str, follow_up: FollowUp, source: str | None, mode: str) -> Ranking:
+        """A follow-up ranked as resolved, with its context, near the previous answer; unless sure,
+        fused (reciprocal ranks, `lean` : 1 - `lean`) with the line ranked alone, so a wrong guess costs little."""
+        limit = self.settings.max_question_chars
+        reading = clean_question(follow_up.reading, limit)
+        context = clean_question(follow_up.context, limit)
+        leaning = self.rank(reading, context, source, mode, follow_up.locality)
+        if follow_up.lean >= 1 and reading == question:
+            return leaning
+        if follow_up.lean >= 1:  # a resolved pronoun may be wrong: fuse with the line as typed
+            other, weights = self.rank(question, context, source, mode, follow_up.locality), (0.5, 0.5)
+        else:
+            other, weights = self.rank(question, None, source, mode), (follow_up.lean, 1 - follow_up.lean)
+        rows = fuse_rankings([leaning.rows, other.rows], weights, self.settings.retrieval.rrf_k)
+        # unsure it follows up, the line must be covered on its own: an off-topic line still abstains
+        evidence = max(leaning.evidence, other.evidence) if follow_up.lean >= 1 else other.evidence
+        return replace(leaning, rows=rows, evidence=evidence)
+
+    def rank(
+        self, question: str, context: str | None, source: str | None, mode: str, locality: Locality | None = None
+    ) -> Ranking:
+        """Every candidate passage fused, boosted, filtered, sorted and deduplicated; `locality`
+        (a follow-up's previous answer) lifts passages of its document and section."""
         settings = self.settings.retrieval
         index = self.index
         total = len(index.passages)
@@ -191,6 +227,8 @@ class Retriever:
             fused = fused.copy()
             for row in candidates:
                 fused[row] -= settings.boilerplate_penalty * self._low_content_of(row)
+        if locality is not None:
+            fused = self._prefer_near(fused, candidates, locality)
         rows = sorted((r for r in candidates if allowed is None or allowed[r]), key=lambda r: (-fused[r], r))
         ranked = without_near_duplicates(
             rows[: max(settings.candidates, 10)], fused, lambda r: fingerprint(index.passages[r].text),
@@ -206,6 +244,13 @@ class Retriever:
         passage_terms = {t for row, _ in ranked[:top] for t in tokenize(self.index.passages[row].embed_text)}
         covered = coverage(tokenize(question), passage_terms)
         return Signals(best_dense, known_name_share(question, self.index.vocabulary), covered)
+
+    def _prefer_near(self, scores: np.ndarray, candidates: set[int], locality: Locality) -> np.ndarray:
+        rows = sorted(candidates)
+        passages = [self.index.passages[r] for r in rows]
+        same_document = np.array([p.source == locality.source for p in passages], dtype=bool)
+        same_section = np.array([p.section == locality.section for p in passages], dtype=bool)
+        return prefer_near(scores, rows, same_document, same_section, self.settings.retrieval.locality_bonus)
 
     def _named_voices(self, question: str) -> list[int]:
         """Voices the question names ("according to Lukyanov"): their passages are what it asks for."""
@@ -268,9 +313,7 @@ class Retriever:
 
     def row_of(self, excerpt: Excerpt) -> int:
         """The passage row an excerpt quotes."""
-        if self._rows is None:
-            self._rows = {(p.source, p.start, p.end): row for row, p in enumerate(self.index.passages)}
-        row = self._rows.get((excerpt.source, excerpt.start, excerpt.end))
+        row = self.index.passages.row_of(excerpt.source, excerpt.start, excerpt.end)
         if row is None:
             raise UnknownSourceError(f"{excerpt.source} [{excerpt.start}:{excerpt.end}] is not a passage of this index")
         return row

@@ -66,6 +66,10 @@ class RetrievalSettings(BaseModel):
     context_weight: float = Field(
         0.5, ge=0.0, description="How much an earlier question steers a follow-up (vector and BM25)."
     )
+    # fitted by leave-one-out over eval/conversations-seeds.jsonl (every fold chose 0.04; see README)
+    locality_bonus: float = Field(
+        0.04, ge=0.0, description="Added to a follow-up's candidates in the previous answer's document (twice in its section)."
+    )
     candidates: int = Field(50, ge=5, description="Candidates taken from each retriever before fusion.")
     filter_depth: int = Field(
         20, ge=1, description="On approximate (HNSW) indexes a source filter searches this many times deeper."
@@ -138,7 +142,15 @@ class IndexingSettings(BaseModel):
     describe_voices: bool = Field(
         True, description="Add how a document introduces each author or speaker (role, affiliation) to their passages' context."
     )
-    embed_batch_size: int = Field(64, ge=1, description="Texts embedded per batch.")
+    embed_batch_size: int = Field(64, ge=1, description="Passages embedded per batch (one model pass each).")
+    build_encoder: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "torch", description="Model runtime for building: sentence-transformers' torch model (GPU when present), "
+        "an ONNX export of it, or an int8-quantized ONNX export (faster, lossy).",
+    )
+    sentence_vectors: Literal["separate", "pooled"] = Field(
+        "separate", description="separate = each sentence encoded on its own; pooled = sentence vectors mean-pooled "
+        "from the passage's own pass (one pass per passage, ~3x faster to build, lower retrieval quality).",
+    )
     index_type: Literal["auto", "flat", "hnsw"] = Field(
         "auto", description="auto = exact flat search below hnsw_threshold vectors, HNSW from there on."
     )

@@ -7,6 +7,7 @@ from qabot.conversation import (
     AnswerReply,
     ContextReply,
     Conversation,
+    FollowUp,
     MessageReply,
     Page,
     SourcesReply,
@@ -50,8 +51,9 @@ def test_another_user_answering_a_page_leaves_the_conversation_alone(chat, engin
 
 
 def test_pages_are_immutable_tokens():
-    page = Page("why?", context="What happened?", source="002", offset=3, k=3)
-    assert page.next() == Page("why?", "What happened?", "002", 6, 3) and page.offset == 3
+    follow_up = FollowUp("What happened?", "why?")
+    page = Page("why?", follow_up=follow_up, source="002", offset=3, k=3)
+    assert page.next() == Page("why?", follow_up, "002", 6, 3) and page.offset == 3 and page.context == "What happened?"
     with pytest.raises(AttributeError):
         page.offset = 9
 

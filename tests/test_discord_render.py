@@ -97,3 +97,13 @@ def test_thread_names_and_autocomplete_choices_fit_discords_limits():
 def test_shorten_start_cuts_at_a_word_from_the_front():
     assert shorten_start("one two three four", 12) == "…three four"
     assert shorten_start("short", 10) == "short"
+
+
+def test_a_follow_up_shows_the_question_it_leans_on_and_its_resolved_reading():
+    from qabot.follow_up import FollowUp
+
+    answer = Answer("Does he think so?", False, (excerpt("The alliance met."),), 0.9, False)
+    page = Page("Does he think so?", FollowUp("What did Lukyanov write?", "Does Fyodor A. Lukyanov think so?"))
+    content = answer_message(AnswerReply(answer, page)).content
+    assert "*(read as a follow-up to: What did Lukyanov write?)*" in content
+    assert "*(read as: Does Fyodor A. Lukyanov think so?)*" in content

@@ -53,3 +53,24 @@ def test_near_duplicates_are_dropped_after_the_better_one():
              "a different passage about bees and honey"]
     kept = without_near_duplicates([1, 0, 2], np.array([0.5, 0.9, 0.1]), lambda r: fingerprint(texts[r]), 0.7)
     assert kept == [(1, 0.9), (2, pytest.approx(0.1))]
+
+
+def test_prefer_near_lifts_the_previous_document_and_its_section_more():
+    from qabot.ranking import prefer_near
+
+    scores = np.ones(4)
+    same_document, same_section = np.array([True, True, False]), np.array([True, False, True])
+    lifted = prefer_near(scores, [0, 1, 2], same_document, same_section, 0.1)
+    assert lifted.tolist() == pytest.approx([1.2, 1.1, 1.0, 1.0]) and scores.tolist() == [1, 1, 1, 1]
+    assert prefer_near(scores, [0], np.array([True]), np.array([True]), 0.0) is scores
+
+
+def test_fuse_rankings_is_weighted_reciprocal_rank_fusion():
+    from qabot.ranking import fuse_rankings
+
+    fused = fuse_rankings([[(1, 0.9), (2, 0.5)], [(2, 0.7), (3, 0.1)]], (0.5, 0.5), rrf_k=1)
+    assert [row for row, _ in fused] == [2, 1, 3]
+    assert [score for _, score in fused] == pytest.approx([2 * (0.5 / 3 + 0.5 / 2), 2 * 0.5 / 2, 2 * 0.5 / 3])
+    assert fuse_rankings([[(5, 0.1)], [(5, 0.2)]], (1, 3)) == [(5, pytest.approx(1.0))]
+    leaning_on_second = fuse_rankings([[(1, 0)], [(2, 0)]], (1 / 3, 2 / 3))
+    assert [row for row, _ in leaning_on_second] == [2, 1]

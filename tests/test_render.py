@@ -2,6 +2,7 @@
 
 from qabot.answer import Answer, Excerpt, Highlight
 from qabot.conversation import AnswerReply, MessageReply, Page
+from qabot.follow_up import FollowUp
 from qabot.render import (
     as_rich,
     as_text,
@@ -41,7 +42,7 @@ def test_shorten_cuts_at_a_word_with_an_ellipsis():
 def test_plain_text_and_rich_share_one_layout():
     start, end = TEXT.index("It sent"), TEXT.index(" They")
     reply = AnswerReply(Answer("q?", False, (excerpt(Highlight(100 + start, 100 + end, start, end), rank=4),), 0.9, True),
-                        Page("q?", context="earlier?", offset=3, k=1))
+                        Page("q?", FollowUp("earlier?", "q?"), offset=3, k=1))
     text = as_text(reply_lines(reply))
     assert text.startswith("(read as a follow-up to: earlier?)\n4. The alliance met. It sent")
     assert "— A title · An Author" in text and "(more: Enter or :more)" in text
@@ -49,6 +50,16 @@ def test_plain_text_and_rich_share_one_layout():
     assert rich.renderables[1].plain == text.splitlines()[1]
     bold = [span for span in rich.renderables[1].spans if span.style == "bold"]
     assert [rich.renderables[1].plain[s.start:s.end] for s in bold] == ["It sent 2,500 troops to guard airports."]
+
+
+def test_a_follow_up_shows_its_resolved_reading_and_whether_it_was_also_read_alone():
+    answer = Answer("Does he think so?", False, (excerpt(),), 0.9, False)
+    resolved = FollowUp("What did Lukyanov write?", "Does Fyodor A. Lukyanov think so?")
+    text = as_text(reply_lines(AnswerReply(answer, Page("Does he think so?", resolved))))
+    assert text.startswith("(read as a follow-up to: What did Lukyanov write?)\n(read as: Does Fyodor A. Lukyanov think so?)\n")
+    unsure = FollowUp("What did Lukyanov write?", "And Tokayev?", lean=1 / 3)
+    text = as_text(reply_lines(AnswerReply(answer, Page("And Tokayev?", unsure))))
+    assert text.startswith("(read as a follow-up to: What did Lukyanov write?, and on its own)\n1. ")
 
 
 def test_an_abstention_hides_the_excerpts_until_asked():

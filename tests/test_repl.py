@@ -35,10 +35,29 @@ def test_piped_session_answers_pages_follows_up_filters_and_abstains(repl_env):
     assert "\x1b[" not in out and "qabot>" not in out  # no colour codes, no prompt
     assert "1. " in out and "4. " in out  # first answer, then :more continues the numbering
     assert ".txt [" in out  # citations with character ranges
-    assert "(read as a follow-up to: What did Lukashenko warn Uzbekistan about?)" in out
+    assert "(read as a follow-up to: What did Lukashenko warn Uzbekistan about?, and on its own)" in out
     assert "Quoting only 002_3cb0feacf9f23aea.txt" in out
     assert "don't seem to cover this" in out and "Closest passages" in out
     assert "Unknown command" in out
+    assert "Traceback" not in out + done.stderr
+
+
+def test_piped_three_turn_conversation_resolves_he_and_sees_a_new_topic(repl_env):
+    lines = [
+        "What precedent did Russia set by sending troops to Kazakhstan?",
+        "What does he think comes next?",
+        "And what did Tokayev say about foreign terrorists?",
+    ]
+    done = subprocess.run([sys.executable, "-m", "qabot", "repl", "--k", "1"], input="\n".join(lines) + "\n",
+                          capture_output=True, text=True, env=repl_env, timeout=300)
+    out = done.stdout
+    assert done.returncode == 0, done.stderr
+    first, second, third = out.split("(more: Enter or :more)")[:3]
+    assert "(read as" not in first
+    resolved = second.split("(read as: ")[1].split(")")[0]
+    assert resolved.startswith("What does ") and resolved.endswith(" think comes next?") and " he " not in resolved
+    assert "(read as a follow-up to: What precedent did Russia set by sending troops to Kazakhstan?)" in second
+    assert ", and on its own)" in third and "(read as: " not in third  # a new name: the line weighs more
     assert "Traceback" not in out + done.stderr
 
 

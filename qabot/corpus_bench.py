@@ -1,0 +1,127 @@
+"""`qabot bench --corpus N`: build and answer over a generated folder of about N passages.
+
+Documents are made of paragraphs of 4 sentences (~450 characters, so about one passage each) of
+pseudo-words drawn with Zipf frequencies from a 30,000-word vocabulary, 100 paragraphs per file.
+With `--synthetic-vectors` the model is replaced by Gaussian-mixture vectors (see
+`qabot.benchmark`), so a million passages can be measured without hours of encoding; everything
+else (reading, splitting, BM25, FAISS, the generation files, `qabot ask`) is the real thing.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+PARAGRAPHS_PER_FILE = 100
+SENTENCES_PER_PARAGRAPH = 4
+
+
+def write_corpus(folder: Path, passages: int, seed: int = 0) -> int:
+    """About `passages` passages of realistic length in `folder`; returns the number of files."""
+    rng = np.random.default_rng(seed)
+    syllables = ["ka", "lo", "ri", "ven", "sta", "mor", "pel", "tu", "in", "dra", "se", "gon", "li", "ther", "an"]
+    vocabulary = ["".join(rng.choice(syllables, size=rng.integers(1, 4))) for _ in range(30_000)]
+    folder.mkdir(parents=True, exist_ok=True)
+    files = max(1, -(-passages // PARAGRAPHS_PER_FILE))
+    for number in range(files):
+        count = min(PARAGRAPHS_PER_FILE, passages - number * PARAGRAPHS_PER_FILE) or PARAGRAPHS_PER_FILE
+        ranks = rng.zipf(1.3, size=count * SENTENCES_PER_PARAGRAPH * 17) % len(vocabulary)
+        words = [vocabulary[r] for r in ranks]
+        paragraphs = []
+        for p in range(count):
+            sentences = []
+            for s in range(SENTENCES_PER_PARAGRAPH):
+                first = (p * SENTENCES_PER_PARAGRAPH + s) * 17
+                chosen = words[first : first + 17]
+                sentences.append(" ".join(chosen).capitalize() + ".")
+            paragraphs.append(" ".join(sentences))
+        (folder / f"doc{number:06d}.txt").write_text(f"Report {number}\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    return files
+
+
+def synthetic_embed(records, settings, report, reporter, dims: int = 384) -> int:
+    """Gaussian-mixture unit vectors for every record still to embed (a stand-in for the model)."""
+    from qabot.benchmark import synthetic_vectors
+
+    missing = [r for r in records if r.vector is None]
+    report.embedded = len(missing)
+    rng = np.random.default_rng(1)
+    projection = rng.standard_normal((32, dims)).astype(np.float32)
+    centres = rng.standard_normal((max(10, len(missing) // 1000), 32)).astype(np.float32)
+    passages = synthetic_vectors(len(missing), dims, rng, projection, centres)
+    counts = [len(r.passage.sentences) for r in missing]
+    sentences = synthetic_vectors(sum(counts), dims, rng, projection, centres)
+    row = 0
+    for record, vector, count in zip(missing, passages, counts):
+        record.vector, record.sentence_vectors = vector, sentences[row : row + count]
+        row += count
+    report.embedded_texts = len(missing) + row
+    return dims
+
+
+def disk_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file() and not path.is_symlink())
+
+
+def cold_asks(settings, questions: list[str], runs: int = 5) -> tuple[list[float], float]:
+    """Wall times of whole `qabot ask` processes, and the largest RSS one of them reached (MB)."""
+    env = {**os.environ, "QABOT_SOURCES": str(settings.sources), "QABOT_INDEX": str(settings.index)}
+    times = []
+    for number in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "qabot", "ask", questions[number % len(questions)], "--json"], env=env,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - started)
+    return times, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def run_corpus(settings, passages: int, synthetic: bool, folder: Path) -> dict:
+    """Generate, build (timed), then cold asks, warm asks and sizes over the generated corpus."""
+    from qabot.benchmark import percentiles, warm_ask
+    from qabot.build import build_index
+    from qabot.retrieval import Retriever
+
+    settings = settings.model_copy(update={"sources": folder / "sources", "index": folder / "index"})
+    files = write_corpus(settings.sources, passages)
+    report = build_index(settings, force=True, embed=synthetic_embed if synthetic else None)
+    retriever = Retriever.open(settings)
+    index = retriever.index
+    step = max(1, len(index.passages) // 50)
+    questions = [index.passages[row].text[:100] for row in range(0, len(index.passages), step)]
+    cold, rss = cold_asks(settings, questions)
+    warm_p50, warm_p99 = percentiles(warm_ask(retriever, questions))
+    return {
+        "corpus_passages": report.passages, "corpus_files": files, "synthetic_vectors": synthetic,
+        "build_s": report.seconds, "embed_s": report.embed_seconds,
+        "build_passages_per_s": report.passages / report.seconds,
+        "embed_passages_per_s": (report.passages / report.embed_seconds) if report.embed_seconds else None,
+        "cold_ask_s_median": statistics.median(cold), "cold_ask_s_max": max(cold), "cold_ask_rss_mb": rss,
+        "warm_ask_p50_ms": warm_p50, "warm_ask_p99_ms": warm_p99,
+        "index_disk_mb": disk_bytes(settings.index) / 2**20, "sources_disk_mb": disk_bytes(settings.sources) / 2**20,
+    }
+
+
+def print_corpus(results: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"qabot bench --corpus: {results['corpus_passages']:,} passages in {results['corpus_files']:,} files"
+                  + (" (synthetic vectors)" if results["synthetic_vectors"] else ""))
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    embed = results["embed_passages_per_s"]
+    table.add_row("build (whole, passages/s)", f"{results['build_s']:.1f} s ({results['build_passages_per_s']:.1f}/s)")
+    if embed:
+        table.add_row("model: passages embedded per s (all vectors)", f"{embed:.1f}")
+    table.add_row("cold `qabot ask` median / max", f"{results['cold_ask_s_median']:.2f} s / {results['cold_ask_s_max']:.2f} s")
+    table.add_row("cold ask process RSS (max)", f"{results['cold_ask_rss_mb']:.0f} MB")
+    table.add_row("warm ask p50 / p99", f"{results['warm_ask_p50_ms']:.1f} ms / {results['warm_ask_p99_ms']:.1f} ms")
+    table.add_row("index on disk / sources", f"{results['index_disk_mb']:.0f} MB / {results['sources_disk_mb']:.0f} MB")
+    Console(width=None if sys.stdout.isatty() else 150).print(table)

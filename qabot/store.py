@@ -1,0 +1,147 @@
+"""Passages and documents on disk in a form that opens in constant time, whatever the corpus size.
+
+Each string column is one UTF-8 blob plus an int64 offsets array, numbers are `.npy` arrays; all
+are memory-mapped, nothing is parsed at open, and a `Passage` or a document's text becomes a
+Python object only when a row is asked for. Only the documents' metadata (no texts) is JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from qabot.passages import Passage
+from qabot.sources import Document, Section
+
+
+class StringColumn:
+    """Row `i` is `blob[offsets[i]:offsets[i + 1]]` decoded; `None` rows are kept as a flag."""
+
+    def __init__(self, folder: Path, name: str) -> None:
+        self.offsets = np.load(folder / f"{name}.offsets.npy", mmap_mode="r")
+        self.missing = np.load(folder / f"{name}.missing.npy", mmap_mode="r")
+        with open(folder / f"{name}.bin", "rb") as handle:
+            size = handle.seek(0, 2)
+            self.blob = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+
+    @staticmethod
+    def write(folder: Path, name: str, strings: Sequence[str | None]) -> None:
+        encoded = [(s or "").encode("utf-8") for s in strings]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(b) for b in encoded], out=offsets[1:])
+        with open(folder / f"{name}.bin", "wb") as handle:
+            for chunk in encoded:
+                handle.write(chunk)
+        np.save(folder / f"{name}.offsets.npy", offsets)
+        np.save(folder / f"{name}.missing.npy", np.array([s is None for s in strings], dtype=bool))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, row: int) -> str | None:
+        if self.missing[row]:
+            return None
+        return self.blob[int(self.offsets[row]) : int(self.offsets[row + 1])].decode("utf-8")
+
+
+class PassageStore(Sequence[Passage]):
+    """The passages of one generation by row; each `Passage` is built when it is read."""
+
+    def __init__(self, folder: Path, source_names: list[str], sentence_offsets: np.ndarray) -> None:
+        self.source_names = source_names
+        self.sentence_offsets = sentence_offsets
+        self.spans = np.load(folder / "spans.npy", mmap_mode="r")
+        self.sources = np.load(folder / "sources.npy", mmap_mode="r")
+        self.sentences = np.load(folder / "sentences.npy", mmap_mode="r")
+        self.text = StringColumn(folder, "text")
+        self.context = StringColumn(folder, "context")  # embed_text minus the text it ends with
+        self.section = StringColumn(folder, "section")
+
+    @staticmethod
+    def write(folder: Path, passages: Sequence[Passage], source_numbers: dict[str, int]) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        np.save(folder / "spans.npy", np.array([(p.start, p.end) for p in passages], dtype=np.int64).reshape(-1, 2))
+        np.save(folder / "sources.npy", np.array([source_numbers[p.source] for p in passages], dtype=np.int32))
+        spans = [span for p in passages for span in p.sentences]
+        np.save(folder / "sentences.npy", np.array(spans, dtype=np.int64).reshape(-1, 2))
+        StringColumn.write(folder, "text", [p.text for p in passages])
+        StringColumn.write(folder, "context", [_context(p) for p in passages])
+        StringColumn.write(folder, "section", [p.section for p in passages])
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def __getitem__(self, row):  # type: ignore[override]
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        row = int(row)
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        text, context = self.text[row], self.context[row]
+        first, last = int(self.sentence_offsets[row]), int(self.sentence_offsets[row + 1])
+        start, end = self.spans[row]
+        return Passage(
+            source=self.source_names[int(self.sources[row])], start=int(start), end=int(end), section=self.section[row],
+            text=text, embed_text=context[1:] if context.startswith("\x00") else context + text,
+            sentences=tuple((int(a), int(b)) for a, b in self.sentences[first:last]),
+        )
+
+    def __iter__(self) -> Iterator[Passage]:
+        for row in range(len(self)):
+            yield self[row]
+
+    def row_of(self, source: str, start: int, end: int) -> int | None:
+        """The row of the passage citing `source[start:end]` (a vectorised scan, no Passage made)."""
+        if source not in self.source_names:
+            return None
+        number = self.source_names.index(source)
+        rows = np.flatnonzero((self.sources == number) & (self.spans[:, 0] == start) & (self.spans[:, 1] == end))
+        return int(rows[0]) if rows.size else None
+
+
+def _context(passage: Passage) -> str:
+    """What `embed_text` adds before the text; a whole embed_text not ending with the text is marked."""
+    if passage.embed_text.endswith(passage.text):
+        return passage.embed_text[: len(passage.embed_text) - len(passage.text)]
+    return "\x00" + passage.embed_text
+
+
+class DocumentStore(Mapping[str, Document]):
+    """Documents by source name, in the order they were written; a text is read when asked for."""
+
+    def __init__(self, folder: Path) -> None:
+        self.metadata = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
+        self.numbers = {entry["source"]: number for number, entry in enumerate(self.metadata)}
+        self.texts = StringColumn(folder, "document_text")
+
+    @staticmethod
+    def write(folder: Path, documents: Sequence[Document]) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        metadata = [{k: v for k, v in asdict(d).items() if k != "text"} for d in documents]
+        (folder / "documents.json").write_text(json.dumps(metadata, ensure_ascii=False), encoding="utf-8")
+        StringColumn.write(folder, "document_text", [d.text for d in documents])
+
+    def __len__(self) -> int:
+        return len(self.metadata)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.numbers)
+
+    def __contains__(self, source: object) -> bool:
+        return source in self.numbers
+
+    def __getitem__(self, source: str) -> Document:
+        number = self.numbers[source]
+        data = self.metadata[number]
+        return Document(
+            source=data["source"], text=self.texts[number] or "", content_hash=data["content_hash"], title=data.get("title"),
+            author=data.get("author"), date=data.get("date"),
+            sections=tuple(Section(**s) for s in data.get("sections", ())), pages=tuple(data.get("pages", ())),
+        )

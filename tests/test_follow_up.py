@@ -1,0 +1,55 @@
+"""Reading a line against the previous turn (pure rules, no index): new topic, follow-up or unsure,
+and what its pronouns stand for."""
+
+from qabot.follow_up import NEW_NAMES, UNSURE, Locality, Turn, last_place, name_terms, named_voices, read
+
+PREVIOUS = "What precedent did Lukyanov see in the deployment to Kazakhstan?"
+TURN = Turn(
+    question=PREVIOUS, topic=PREVIOUS, names=name_terms(PREVIOUS), person="Fyodor A. Lukyanov",
+    group="Fyodor A. Lukyanov", place="Kazakhstan", locality=Locality("002.txt", None),
+)
+
+
+def test_without_a_previous_turn_nothing_is_a_follow_up():
+    assert read("Why?", None) is None
+
+
+def test_a_pronoun_that_speaks_or_thinks_is_read_as_the_voice():
+    assert read("What does he think comes next?", TURN).reading == "What does Fyodor A. Lukyanov think comes next?"
+    assert read("Why does that matter, according to the author?", TURN).reading.endswith("according to Fyodor A. Lukyanov?")
+    assert read("Where did he go afterwards?", TURN).reading == "Where did he go afterwards?"  # not a voice there
+
+
+def test_there_is_read_as_the_place_named_before():
+    assert read("How many soldiers stayed there?", TURN).reading == "How many soldiers stayed in Kazakhstan?"
+
+
+def test_a_bare_follow_up_is_sure_and_keeps_the_context_and_locality():
+    follow_up = read("Why?", TURN)
+    assert follow_up.lean == 1 and follow_up.context == PREVIOUS and follow_up.locality == Locality("002.txt", None)
+    assert read("What about Belarus?", TURN).lean == 1  # a new name, but nothing to stand on alone
+
+
+def test_a_line_naming_someone_new_is_a_new_topic():
+    assert read("What did Tokayev announce on television?", TURN) is None
+
+
+def test_and_with_a_new_name_is_fused_leaning_on_the_line_and_its_pronouns_stay():
+    follow_up = read("And what did Tokayev think of it?", TURN)
+    assert follow_up.lean == NEW_NAMES < 0.5 and follow_up.reading == "And what did Tokayev think of it?"
+
+
+def test_a_line_without_cues_or_new_names_is_fused_evenly():
+    assert read("How long did the foreign troops stay before they were withdrawn in the end?", TURN).lean == UNSURE
+
+
+def test_voices_are_named_by_whole_words_of_their_names():
+    labels = ["CABAR.asia experts", "Fyodor A. Lukyanov", None]
+    assert named_voices("Is Central Asia stable, in Lukyanov's view?", labels) == ["Fyodor A. Lukyanov"]
+    assert named_voices("Is Central Asia stable?", labels) == []
+
+
+def test_the_place_is_the_last_capitalised_name_that_is_no_voice_or_adjective():
+    assert last_place("Did the Russian brief on Belarus mention Minsk or the Kremlin?", []) == "Kremlin"
+    assert last_place("What did the Belarus brief say about Russian bases?", []) == "Belarus"
+    assert last_place("What did Lukyanov write?", ["Fyodor A. Lukyanov", None]) is None  # a voice may have no name
