@@ -48,7 +48,7 @@ class RetrievalSettings(BaseModel):
         "hybrid", description="Which evidence ranks passages: dense vectors, BM25, or both fused."
     )
     dense_weight: float = Field(
-        0.6, ge=0.0, le=1.0, description="Dense share of a hybrid score (fitted by scripts/fit_dense_weight.py)."
+        0.5, ge=0.0, le=1.0, description="Dense share of a hybrid score (see scripts/fit_dense_weight.py)."
     )
     fusion: Literal["convex", "minmax", "rrf"] = Field(
         "minmax", description="How dense and BM25 scores are mixed in hybrid mode."
