@@ -72,7 +72,14 @@ def without_near_duplicates(
     result: list[tuple[int, float]] = []
     for row in rows:
         words = words_of(row)
-        if any(len(words & other) >= limit * max(1, len(words | other)) for _, other in kept):
+        size = len(words)
+        # |A ∩ B| / |A ∪ B| ≥ limit needs the smaller set at least `limit` times the larger: a cheap
+        # size test skips most pairs before any set is intersected
+        if any(
+            limit * max(size, len(other)) <= min(size, len(other))
+            and (common := len(words & other)) >= limit * max(1, size + len(other) - common)
+            for _, other in kept
+        ):
             continue
         kept.append((row, words))
         result.append((row, float(scores[row])))

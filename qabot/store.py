@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import mmap
+from functools import lru_cache
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -23,8 +24,8 @@ class StringColumn:
     """Row `i` is `blob[offsets[i]:offsets[i + 1]]` decoded; `None` rows are kept as a flag."""
 
     def __init__(self, folder: Path, name: str) -> None:
-        self.offsets = np.load(folder / f"{name}.offsets.npy", mmap_mode="r")
-        self.missing = np.load(folder / f"{name}.missing.npy", mmap_mode="r")
+        self.offsets = _mapped(folder / f"{name}.offsets.npy")
+        self.missing = _mapped(folder / f"{name}.missing.npy")
         with open(folder / f"{name}.bin", "rb") as handle:
             size = handle.seek(0, 2)
             self.blob = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
@@ -55,9 +56,10 @@ class PassageStore(Sequence[Passage]):
     def __init__(self, folder: Path, source_names: list[str], sentence_offsets: np.ndarray) -> None:
         self.source_names = source_names
         self.sentence_offsets = sentence_offsets
-        self.spans = np.load(folder / "spans.npy", mmap_mode="r")
-        self.sources = np.load(folder / "sources.npy", mmap_mode="r")
-        self.sentences = np.load(folder / "sentences.npy", mmap_mode="r")
+        self.spans = _mapped(folder / "spans.npy")
+        self.sources = _mapped(folder / "sources.npy")
+        self.sentences = _mapped(folder / "sentences.npy")
+        self._passage = lru_cache(maxsize=8192)(self._build)  # hot rows are read many times per question
         self.text = StringColumn(folder, "text")
         self.context = StringColumn(folder, "context")  # embed_text minus the text it ends with
         self.section = StringColumn(folder, "section")
@@ -84,6 +86,9 @@ class PassageStore(Sequence[Passage]):
             row += len(self)
         if not 0 <= row < len(self):
             raise IndexError(row)
+        return self._passage(row)
+
+    def _build(self, row: int) -> Passage:
         text, context = self.text[row], self.context[row]
         first, last = int(self.sentence_offsets[row]), int(self.sentence_offsets[row + 1])
         start, end = self.spans[row]
@@ -120,6 +125,7 @@ class DocumentStore(Mapping[str, Document]):
         self.metadata = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
         self.numbers = {entry["source"]: number for number, entry in enumerate(self.metadata)}
         self.texts = StringColumn(folder, "document_text")
+        self._document = lru_cache(maxsize=64)(self._build)  # a document is read once per excerpt shown
 
     @staticmethod
     def write(folder: Path, documents: Sequence[Document]) -> None:
@@ -138,10 +144,17 @@ class DocumentStore(Mapping[str, Document]):
         return source in self.numbers
 
     def __getitem__(self, source: str) -> Document:
-        number = self.numbers[source]
+        return self._document(self.numbers[source])
+
+    def _build(self, number: int) -> Document:
         data = self.metadata[number]
         return Document(
             source=data["source"], text=self.texts[number] or "", content_hash=data["content_hash"], title=data.get("title"),
             author=data.get("author"), date=data.get("date"),
             sections=tuple(Section(**s) for s in data.get("sections", ())), pages=tuple(data.get("pages", ())),
         )
+
+
+def _mapped(path: Path) -> np.ndarray:
+    """A memory-mapped array as a plain ndarray view: same pages, without memmap's per-item overhead."""
+    return np.asarray(np.load(path, mmap_mode="r"))
