@@ -9,13 +9,18 @@ topic" when its first excerpt is not relevant and was already shown for the turn
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from qabot.evaluation import EvalInputError, EvalQuestion, find_occurrences, is_relevant
+from qabot.evaluation import (
+    EvalInputError,
+    EvalQuestion,
+    find_occurrences,
+    is_relevant,
+    read_jsonl,
+)
 
 WAYS = ("conversation", "alone", "glued")
 SHOWN = 3  # excerpts the user saw for the turn before (one chat page)
@@ -37,18 +42,8 @@ class ConversationOutcome:
 
 def load_conversations(path: Path, source_text) -> tuple[list[EvalConversation], list[str]]:
     """Read a conversation file; bad lines come back as "file:line: why" and are skipped."""
-    if not path.is_file():
-        raise EvalInputError(f"conversation file {path} does not exist")
     conversations, problems = [], []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as error:
-            problems.append(f"{where}: not valid JSON ({error.msg})")
-            continue
+    for number, where, data in read_jsonl(path, "conversation file", problems):
         turns = data.get("turns") if isinstance(data, dict) else None
         if not isinstance(turns, list) or len(turns) < 2 or not all(isinstance(t, str) and t.strip() for t in turns):
             problems.append(f"{where}: needs \"turns\", a list of at least two questions")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,24 +65,29 @@ def find_occurrences(text: str, answer: str) -> list[tuple[int, int]]:
     return spans
 
 
-def load_questions(path: Path, source_text: Callable[[str], str | None]) -> QuestionSet:
-    """Read a JSONL question file; bad lines are reported with file and line number and skipped.
-
-    `source_text(name)` gives the text a gold source's offsets refer to (None: no such source).
-    """
+def read_jsonl(path: Path, what: str, problems: list[str]) -> Iterator[tuple[int, str, object]]:
+    """(line number, "file:line", parsed value) for each non-blank line of a JSONL file; a line that
+    is not JSON is reported in `problems` and skipped; a missing file is an EvalInputError."""
     if not path.is_file():
-        raise EvalInputError(f"question file {path} does not exist")
-    result = QuestionSet([])
-    seen: set[str] = set()
+        raise EvalInputError(f"{what} {path} does not exist")
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         where = f"{path}:{number}"
         try:
-            data = json.loads(line)
+            yield number, where, json.loads(line)
         except json.JSONDecodeError as error:
-            result.problems.append(f"{where}: not valid JSON ({error.msg})")
-            continue
+            problems.append(f"{where}: not valid JSON ({error.msg})")
+
+
+def load_questions(path: Path, source_text: Callable[[str], str | None]) -> QuestionSet:
+    """Read a JSONL question file; bad lines are reported with file and line number and skipped.
+
+    `source_text(name)` gives the text a gold source's offsets refer to (None: no such source).
+    """
+    result = QuestionSet([])
+    seen: set[str] = set()
+    for number, where, data in read_jsonl(path, "question file", result.problems):
         if not isinstance(data, dict) or not isinstance(data.get("question"), str) or not data["question"].strip():
             result.problems.append(f"{where}: needs an object with a non-empty \"question\"")
             continue
