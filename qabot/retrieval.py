@@ -27,7 +27,7 @@ from qabot.progress import Reporter
 from qabot.question import clean_question
 from qabot.ranking import boost, fingerprint, fuse, fuse_rankings, low_content, prefer_near, without_near_duplicates
 from qabot.settings import Settings
-from qabot.sources import SYNONYMS_NAME
+from qabot.scan import SYNONYMS_NAME
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 from qabot.display import normalise, paragraph_spans
 from qabot.errors import SourcesError
 from qabot.headings import body_indentation, is_plain_heading
-from qabot.scan import MANIFEST_NAME, SYNONYMS_NAME, ReadLimits, read_capped, scan_folder
+from qabot.scan import MANIFEST_NAME, ReadLimits, read_capped, scan_folder
 
 TEXT_SUFFIXES = {".txt", ".text"}
 

@@ -104,6 +104,26 @@ def tiny_settings(tmp_path, embedder):
     return Settings(sources=write_tiny_folder(tmp_path / "src"), index=tmp_path / "index")
 
 
+def make_pdf(path: Path, pages: list[str], title: str | None = None, author: str | None = None) -> Path:
+    """A real PDF with one text block per page, drawn with fpdf2 (a test dependency)."""
+    import datetime
+
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    if title:
+        pdf.set_title(title)
+    if author:
+        pdf.set_author(author)
+    pdf.set_creation_date(datetime.datetime(2022, 3, 4, tzinfo=datetime.timezone.utc))
+    pdf.set_font("Helvetica", size=12)
+    for text in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 8, text)
+    pdf.output(str(path))
+    return path
+
+
 def copy_folder(source: Path, target: Path) -> Path:
     shutil.copytree(source, target)
     return target

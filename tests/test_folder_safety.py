@@ -13,23 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from conftest import make_pdf
+
 from qabot.scan import ReadLimits, scan_folder
 
 ODD_NAME = "lantern\nnotes\x1b[31m.txt"
 ODD_SHOWN = "lantern\\nnotes\\x1b[31m.txt"
 SECRET = "The vault combination is seven four nine, and the spare key hangs behind the boiler."
 TIDES = "Tide tables.\n\nHigh tide at the harbour mouth comes about fifty minutes later each day.\n"
-
-
-def make_pdf(path: Path, pages: list[str]) -> None:
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.set_font("Helvetica", size=12)
-    for text in pages:
-        pdf.add_page()
-        pdf.multi_cell(0, 8, text)
-    pdf.output(str(path))
 
 
 def make_hostile_folder(base: Path) -> Path:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import make_pdf
+
 from qabot.sources import read_sources
 
 MARKDOWN = """---
@@ -77,21 +79,6 @@ PDF_PAGES = [
 ]
 
 PLAIN = "Tide tables.\n\nHigh tide at the harbour mouth comes about fifty minutes later each day.\n"
-
-
-def make_pdf(path: Path, pages: list[str], title: str, author: str) -> None:
-    """A real multi-page PDF with text, drawn with fpdf2 (a test dependency)."""
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.set_title(title)
-    pdf.set_author(author)
-    pdf.set_creation_date(__import__("datetime").datetime(2022, 3, 4, tzinfo=__import__("datetime").timezone.utc))
-    pdf.set_font("Helvetica", size=12)
-    for text in pages:
-        pdf.add_page()
-        pdf.multi_cell(0, 8, text)
-    pdf.output(str(path))
 
 
 def make_folder(folder: Path) -> Path:

@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+
+from conftest import make_pdf
 
 from qabot.readers.html import extract_html, nesting_depth
 from qabot.render import json_line, safe_source_name
 from qabot.scan import ReadLimits, scan_folder
 from qabot.sources import read_document, read_sources
-
-
-def make_pdf(path: Path, pages: list[str]) -> Path:
-    """A real PDF with one text block per page, drawn with fpdf2 (a test dependency)."""
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.set_font("Helvetica", size=12)
-    for text in pages:
-        pdf.add_page()
-        pdf.multi_cell(0, 8, text)
-    pdf.output(str(path))
-    return path
 
 
 def test_a_file_over_the_size_cap_is_skipped_by_the_scan_and_refused_by_the_reader(tmp_path):
