@@ -1,4 +1,4 @@
-"""Pure ranking functions: rescaling, fusion, voice boosts, near-duplicate removal.
+"""Pure ranking functions: rescaling, fusion and its per-question dense share, voice boosts, near-duplicate removal.
 
 They take arrays and return arrays, know nothing of indexes or settings, and are unit-tested on
 hand-made numbers (tests/test_ranking.py).
@@ -6,6 +6,7 @@ hand-made numbers (tests/test_ranking.py).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 
@@ -49,6 +50,28 @@ def fuse(
         dense = rescale(dense, floors[0] if floors else None)
         lexical = rescale(lexical, floors[1] if floors else None)
     return weight * dense + (1 - weight) * lexical
+
+
+def idf(frequency: int, size: int) -> float:
+    """BM25's inverse document frequency of a term found in `frequency` of `size` passages (0: the rarest)."""
+    return math.log(1.0 + (size - frequency + 0.5) / (frequency + 0.5))
+
+
+def lexical_coverage(question_terms: list[str], passage_terms: set[str], weight_of) -> float:
+    """Share of the question's (distinct) terms, each weighted by `weight_of(term)` (IDF), that a passage contains."""
+    wanted = list(dict.fromkeys(question_terms))
+    weights = [weight_of(t) for t in wanted]
+    total = sum(weights)
+    return sum(w for t, w in zip(wanted, weights) if t in passage_terms) / total if total else 0.0
+
+
+def dense_share(weight: float, slope: float, matched: float) -> float:
+    """The dense share of one question's fusion: `weight` when BM25's best passage holds half of the
+    question's IDF mass (`matched`), more when it holds less, less when it holds more (`slope` per
+    unit), kept within [0.05, 0.95]. BM25 that matched only a question's commoner words is weak
+    evidence, BM25 that matched its rare ones strong: a per-question estimate of which retriever to
+    trust that carries over to folders the weights were not fitted on."""
+    return float(min(0.95, max(0.05, weight + slope * (0.5 - matched))))
 
 
 def boost(scores: np.ndarray, members: np.ndarray, groups: Sequence[int], bonus: float) -> np.ndarray:

@@ -25,7 +25,10 @@ from qabot.lexical import STOPWORDS, tokenize
 from qabot.perspectives import by_best_excerpt, split_addressed, voice_evidence, voice_name
 from qabot.progress import Reporter
 from qabot.question import clean_question
-from qabot.ranking import boost, fingerprint, fuse, fuse_rankings, low_content, prefer_near, without_near_duplicates
+from qabot.ranking import (
+    boost, dense_share, fingerprint, fuse, fuse_rankings, idf, lexical_coverage, low_content, prefer_near,
+    without_near_duplicates,
+)
 from qabot.settings import Settings
 from qabot.scan import SYNONYMS_NAME
 
@@ -42,6 +45,7 @@ class Ranking:
     dense: np.ndarray | None = None  # the dense score (passage and best-sentence mix) of every passage
     allowed: np.ndarray | None = None  # the passages the source filter lets through (None: all)
     signals: Signals | None = None  # what abstention weighed (see qabot.abstention)
+    dense_share: float | None = None  # the dense share the fusion gave this question (hybrid mode)
 
 
 class Retriever:
@@ -208,17 +212,19 @@ class Retriever:
         scored = [r for r in candidates if allowed is None or allowed[r]]
         best_dense = float(dense[scored].max()) if scored else 0.0
         lexical = np.zeros(total, dtype=np.float32)
+        share = settings.dense_weight
         if mode in ("bm25", "hybrid"):
             raw = self.lexical_scores(question, context)
             top = float(raw.max()) if raw.size else 0.0
             matched = set()
             if top > 0:
+                share = self._dense_share(question, int(np.argmax(raw)))
                 lexical = raw / top
                 best = np.argpartition(-raw, depth - 1)[:depth] if depth < total else np.arange(total)
                 matched = {int(r) for r in best if raw[r] > 0}
             candidates = matched if mode == "bm25" else candidates | matched
         if mode == "hybrid":
-            fused = fuse(dense, lexical, settings.dense_weight, settings.fusion, self._floors(vector, lexical), settings.rrf_k)
+            fused = fuse(dense, lexical, share, settings.fusion, self._floors(vector, lexical), settings.rrf_k)
         else:
             fused = dense if mode == "dense" else lexical
         asked = f"{context} {question}" if context else question
@@ -236,7 +242,21 @@ class Retriever:
         )
         signals = self._signals(asked, best_dense, ranked)
         evidence = signals.evidence(settings.name_bonus, settings.coverage_bonus)
-        return Ranking(ranked, evidence, vector, fused, dense, allowed, signals)
+        return Ranking(ranked, evidence, vector, fused, dense, allowed, signals, share if mode == "hybrid" else None)
+
+    def _dense_share(self, question: str, best_lexical: int) -> float:
+        """`ranking.dense_share` for this question, from the IDF mass of its words in BM25's best passage."""
+        settings = self.settings.retrieval
+        if not settings.adaptive_weight:
+            return settings.dense_weight
+        passage_terms = set(tokenize(self.index.passages[best_lexical].embed_text))
+        matched = lexical_coverage(tokenize(question), passage_terms, self._idf)
+        return dense_share(settings.dense_weight, settings.adaptive_weight, matched)
+
+    def _idf(self, term: str) -> float:
+        lexical = self.index.lexical
+        column = lexical.vocabulary.get(term)
+        return idf(0 if column is None else int(lexical.indptr[column + 1] - lexical.indptr[column]), lexical.size)
 
     def _signals(self, question: str, best_dense: float, ranked: list[tuple[int, float]]) -> Signals:
         """Abstention's evidence: dense match, known names, and the question's words in the best passages."""
