@@ -109,3 +109,22 @@ def test_a_boilerplate_passage_is_demoted(retriever):
 def test_an_off_topic_question_sharing_an_everyday_word_abstains(retriever):
     answer = retriever.ask("How do I improve the security of my home wifi router?", k=3)
     assert answer.abstained
+
+
+def test_a_question_worded_unlike_the_sources_leans_on_the_vectors(retriever):
+    question = "Were the riots explained by some as fallout from the health emergency?"  # the text says COVID-19, unrest
+    ranking = retriever.rank(question, None, None, "hybrid")
+    assert ranking.dense_share > retriever.settings.retrieval.dense_weight + 0.2
+    assert "COVID-19 pandemic" in retriever.index.passages[ranking.rows[0][0]].text
+
+
+def test_a_question_in_the_sources_own_rare_words_leans_on_bm25(retriever):
+    ranking = retriever.rank("Lavrov Guterres democratizing interaction between states", None, None, "hybrid")
+    assert ranking.dense_share < retriever.settings.retrieval.dense_weight - 0.2
+    assert "Lavrov" in retriever.index.passages[ranking.rows[0][0]].text
+
+
+def test_without_an_adaptive_slope_every_question_gets_the_same_dense_share(retriever):
+    fixed = retriever.with_settings(retriever.settings.with_overrides({"retrieval": {"adaptive_weight": 0.0}}))
+    for question in ("Were the riots explained by some as fallout from the health emergency?", "Lavrov Guterres"):
+        assert fixed.rank(question, None, None, "hybrid").dense_share == fixed.settings.retrieval.dense_weight

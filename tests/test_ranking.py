@@ -5,8 +5,11 @@ import pytest
 
 from qabot.ranking import (
     boost,
+    dense_share,
     fingerprint,
     fuse,
+    idf,
+    lexical_coverage,
     ranks,
     rescale,
     without_near_duplicates,
@@ -74,3 +77,24 @@ def test_fuse_rankings_is_weighted_reciprocal_rank_fusion():
     assert fuse_rankings([[(5, 0.1)], [(5, 0.2)]], (1, 3)) == [(5, pytest.approx(1.0))]
     leaning_on_second = fuse_rankings([[(1, 0)], [(2, 0)]], (1 / 3, 2 / 3))
     assert [row for row, _ in leaning_on_second] == [2, 1]
+
+
+def test_idf_is_highest_for_a_term_no_passage_holds():
+    assert idf(0, 10) > idf(1, 10) > idf(5, 10) > idf(10, 10) > 0
+    assert idf(1, 10) == pytest.approx(np.log(1 + 9.5 / 1.5))
+
+
+def test_lexical_coverage_weighs_each_distinct_question_term_once():
+    weights = {"rare": 3.0, "common": 1.0, "absent": 2.0}
+    terms = ["rare", "common", "common", "absent"]
+    assert lexical_coverage(terms, {"rare", "common", "other"}, weights.get) == pytest.approx(4 / 6)
+    assert lexical_coverage(terms, {"absent"}, weights.get) == pytest.approx(2 / 6)
+    assert lexical_coverage([], {"rare"}, weights.get) == 0.0
+
+
+def test_dense_share_rises_as_bm25_misses_the_question_and_stays_within_bounds():
+    assert dense_share(0.4, 1.0, 0.5) == pytest.approx(0.4)  # half the IDF mass matched: the base share
+    assert dense_share(0.4, 1.0, 0.1) == pytest.approx(0.8)  # BM25 matched little: trust the vectors
+    assert dense_share(0.4, 1.0, 0.8) == pytest.approx(0.1)  # BM25 matched the rare words: trust it
+    assert dense_share(0.4, 1.0, 1.0) == 0.05 and dense_share(0.9, 1.0, 0.0) == 0.95
+    assert dense_share(0.4, 0.0, 0.0) == pytest.approx(0.4)  # no slope: a fixed share
