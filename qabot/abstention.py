@@ -44,9 +44,13 @@ class Signals:
     best_dense: float
     known_names: float  # share of the question's proper-noun terms found anywhere in the sources
     covered: float  # share of the question's terms found in its best passages
+    unknown: float = 0.0  # IDF-weighted share of the question's terms that no passage uses
 
-    def evidence(self, name_bonus: float, coverage_bonus: float) -> float:
-        return self.best_dense + name_bonus * self.known_names + coverage_bonus * self.covered
+    def evidence(self, name_bonus: float, coverage_bonus: float, unknown_penalty: float = 0.0) -> float:
+        return (
+            self.best_dense + name_bonus * self.known_names + coverage_bonus * self.covered
+            - unknown_penalty * self.unknown
+        )
 
 
 def coverage(question_terms: list[str], passage_terms: set[str]) -> float:

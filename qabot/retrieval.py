@@ -241,7 +241,7 @@ class Retriever:
             settings.duplicate_overlap,
         )
         signals = self._signals(asked, best_dense, ranked)
-        evidence = signals.evidence(settings.name_bonus, settings.coverage_bonus)
+        evidence = signals.evidence(settings.name_bonus, settings.coverage_bonus, settings.unknown_penalty)
         return Ranking(ranked, evidence, vector, fused, dense, allowed, signals, share if mode == "hybrid" else None)
 
     def _dense_share(self, question: str, best_lexical: int) -> float:
@@ -262,8 +262,10 @@ class Retriever:
         """Abstention's evidence: dense match, known names, and the question's words in the best passages."""
         top = self.settings.retrieval.coverage_depth
         passage_terms = {t for row, _ in ranked[:top] for t in tokenize(self.index.passages[row].embed_text)}
-        covered = coverage(tokenize(question), passage_terms)
-        return Signals(best_dense, known_name_share(question, self.index.vocabulary), covered)
+        terms = tokenize(question)
+        covered = coverage(terms, passage_terms)
+        unknown = 1.0 - lexical_coverage(terms, self.index.vocabulary.keys(), self._idf) if terms else 0.0
+        return Signals(best_dense, known_name_share(question, self.index.vocabulary), covered, unknown)
 
     def _prefer_near(self, scores: np.ndarray, candidates: set[int], locality: Locality) -> np.ndarray:
         rows = sorted(candidates)

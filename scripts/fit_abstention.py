@@ -1,4 +1,4 @@
-"""Fit abstention (threshold, name bonus, coverage bonus) by leave-one-out over question files.
+"""Fit abstention (threshold, name bonus, coverage bonus, unknown-word penalty) by leave-one-out over question files.
 
     python scripts/fit_abstention.py eval/dev.jsonl eval/dev2.jsonl [--sources seeds --index embeddings]
 
@@ -23,6 +23,7 @@ from qabot.settings import load_settings
 
 NAME_BONUSES = np.round(np.arange(0.0, 0.31, 0.05), 2)
 COVERAGE_BONUSES = np.round(np.arange(0.0, 0.41, 0.05), 2)
+UNKNOWN_PENALTIES = np.round(np.arange(0.0, 0.41, 0.05), 2)
 ANSWERED_FLOOR = 0.95  # the goal: answer at least this share of answerable questions, then abstain most
 
 
@@ -31,17 +32,24 @@ def signals(retriever: Retriever, questions) -> tuple[np.ndarray, np.ndarray]:
     for question in questions:
         ranking = retriever.rank(question.question, None, None, retriever.settings.retrieval.mode)
         s = ranking.signals
-        rows.append((s.best_dense, s.known_names, s.covered))
+        rows.append((s.best_dense, s.known_names, s.covered, s.unknown))
         labels.append(question.answerable)
     return np.array(rows), np.array(labels)
 
 
-def fit(features: np.ndarray, answerable: np.ndarray) -> tuple[float, float, float]:
-    """(name_bonus, coverage_bonus, threshold) with the best balanced accuracy on these questions;
-    the threshold lies midway between the lowest evidence answered and the next one below."""
-    best, chosen = -1.0, (0.0, 0.0, 0.0)
-    for name_bonus, coverage_bonus in itertools.product(NAME_BONUSES, COVERAGE_BONUSES):
-        evidence = features[:, 0] + name_bonus * features[:, 1] + coverage_bonus * features[:, 2]
+def evidence_of(features: np.ndarray, name_bonus: float, coverage_bonus: float, unknown_penalty: float) -> np.ndarray:
+    """As `Signals.evidence`, for rows of (best_dense, known_names, covered, unknown)."""
+    features = np.atleast_2d(features)
+    return features[:, 0] + name_bonus * features[:, 1] + coverage_bonus * features[:, 2] - unknown_penalty * features[:, 3]
+
+
+def fit(features: np.ndarray, answerable: np.ndarray) -> tuple[float, float, float, float]:
+    """(name_bonus, coverage_bonus, unknown_penalty, threshold): at least ANSWERED_FLOOR of the
+    answerable questions answered, then the most off-topic ones abstained; the threshold lies
+    midway between the lowest evidence answered and the next one below."""
+    best, chosen = -1.0, (0.0, 0.0, 0.0, 0.0)
+    for name_bonus, coverage_bonus, unknown_penalty in itertools.product(NAME_BONUSES, COVERAGE_BONUSES, UNKNOWN_PENALTIES):
+        evidence = evidence_of(features, name_bonus, coverage_bonus, unknown_penalty)
         cuts = np.unique(evidence)
         answered = evidence[None, :] >= cuts[:, None]
         kept = answered[:, answerable].mean(axis=1)
@@ -49,7 +57,8 @@ def fit(features: np.ndarray, answerable: np.ndarray) -> tuple[float, float, flo
         at = int(np.argmax(scores))
         if scores[at] > best + 1e-9:
             below = cuts[at - 1] if at > 0 else cuts[at] - 0.02
-            best, chosen = float(scores[at]), (float(name_bonus), float(coverage_bonus), float((cuts[at] + below) / 2))
+            threshold = float((cuts[at] + below) / 2)
+            best, chosen = float(scores[at]), (float(name_bonus), float(coverage_bonus), float(unknown_penalty), threshold)
     return chosen
 
 
@@ -69,17 +78,16 @@ def main() -> None:
     decisions = []
     for held_out in range(len(questions)):
         keep = np.arange(len(questions)) != held_out
-        name_bonus, coverage_bonus, threshold = fit(features[keep], answerable[keep])
-        f = features[held_out]
-        decisions.append(f[0] + name_bonus * f[1] + coverage_bonus * f[2] >= threshold)
+        *weights, threshold = fit(features[keep], answerable[keep])
+        decisions.append(bool(evidence_of(features[held_out], *weights)[0] >= threshold))
     decisions = np.array(decisions)
-    name_bonus, coverage_bonus, threshold = fit(features, answerable)
+    name_bonus, coverage_bonus, unknown_penalty, threshold = fit(features, answerable)
     print(json.dumps({
         "questions": len(questions), "answerable": int(answerable.sum()), "off_topic": int((~answerable).sum()),
         "out_of_fold_answered": round(float(decisions[answerable].mean()), 4),
         "out_of_fold_abstained": round(float((~decisions[~answerable]).mean()), 4),
         "wrong": [q.id for q, d, a in zip(questions, decisions, answerable) if d != a],
-        "fit_on_all": {"name_bonus": name_bonus, "coverage_bonus": coverage_bonus, "abstain_below": round(threshold, 4)},
+        "fit_on_all": {"name_bonus": name_bonus, "coverage_bonus": coverage_bonus, "unknown_penalty": unknown_penalty, "abstain_below": round(threshold, 4)},
     }, indent=1))
 
 

@@ -1,5 +1,8 @@
 """Retrieval behaviour that quality depends on: speakers, duplicates, highlights, abstention."""
 
+import pytest
+
+from qabot.abstention import Signals
 from qabot.display import normalise
 
 
@@ -128,3 +131,25 @@ def test_without_an_adaptive_slope_every_question_gets_the_same_dense_share(retr
     fixed = retriever.with_settings(retriever.settings.with_overrides({"retrieval": {"adaptive_weight": 0.0}}))
     for question in ("Were the riots explained by some as fallout from the health emergency?", "Lavrov Guterres"):
         assert fixed.rank(question, None, None, "hybrid").dense_share == fixed.settings.retrieval.dense_weight
+
+
+def test_evidence_loses_the_unknown_penalty_times_the_unknown_share():
+    signals = Signals(best_dense=0.5, known_names=1.0, covered=0.5, unknown=0.25)
+    assert signals.evidence(0.1, 0.2, 0.4) == pytest.approx(0.5 + 0.1 + 0.1 - 0.1)
+    assert signals.evidence(0.1, 0.2) == pytest.approx(0.7)  # no penalty: as before
+
+
+def test_a_question_in_words_the_sources_never_use_loses_evidence_and_abstains(retriever):
+    question = "What is the tallest mountain in Kyrgyzstan?"  # Kyrgyzstan is known; mountains are not
+    ranking = retriever.rank(question, None, None, "hybrid")
+    lenient = retriever.with_settings(retriever.settings.with_overrides({"retrieval": {"unknown_penalty": 0.0}}))
+    assert ranking.signals.unknown > 0.5
+    assert lenient.rank(question, None, None, "hybrid").evidence - ranking.evidence == pytest.approx(
+        retriever.settings.retrieval.unknown_penalty * ranking.signals.unknown
+    )
+    assert retriever.ask(question).abstained
+
+
+def test_a_question_whose_words_the_sources_all_use_has_no_unknown_share(retriever):
+    ranking = retriever.rank("Why did Tokayev ask the CSTO for help?", None, None, "hybrid")
+    assert ranking.signals.unknown == 0.0 and ranking.evidence > retriever.settings.retrieval.abstain_below
