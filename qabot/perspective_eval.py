@@ -69,7 +69,9 @@ def voice_cases(retriever, path: Path) -> tuple[list[VoiceCase], list[str]]:
         except (json.JSONDecodeError, KeyError, TypeError) as error:
             problems.append(f"{path}:{number}: {error}")
             continue
-        ranking = retriever.rank(question, None, None, retriever.settings.retrieval.mode)
+        ranking = retriever.rank(
+            question, None, None, retriever.settings.retrieval.mode, share=retriever.settings.retrieval.voice_dense_weight
+        )
         evidence = {e.voice: e for e in voice_evidence(ranking.scores, index.passage_voices)}
         labelled = [(g["voice"], g) for g in gold] + [(name, None) for name in silent]
         for name, span in labelled:

@@ -109,12 +109,14 @@ class Retriever:
         """The usual answer, plus the best excerpt of each voice that addresses the question (best
         first, ranked 1, 2, … in that list) and the names of the voices that seem not to."""
         question, ranking = self._ranked(question, source, context, None)
-        evidence = voice_evidence(ranking.scores, self.index.passage_voices, ranking.allowed)
+        # voices are judged on one dense share for every question (the fusion voice_bar was fitted on)
+        voices = self._ranked(question, source, context, None, share=self.settings.retrieval.voice_dense_weight)[1]
+        evidence = voice_evidence(voices.scores, self.index.passage_voices, voices.allowed)
         addressed, silent = split_addressed(evidence, self.settings.retrieval.voice_bar)
         terms = set(tokenize(question))
         perspectives = []
-        for number, item in enumerate(by_best_excerpt(addressed, ranking.scores), 1):
-            excerpt = self.excerpt(item.row, float(ranking.scores[item.row]), number, terms, ranking.vector, ranking.allowed)
+        for number, item in enumerate(by_best_excerpt(addressed, voices.scores), 1):
+            excerpt = self.excerpt(item.row, float(voices.scores[item.row]), number, terms, voices.vector, voices.allowed)
             perspectives.append(Perspective(self._voice_name(item.row), excerpt.source, excerpt))
         return Perspectives(
             self._answer(question, ranking, k or self.settings.k, 0),
@@ -122,7 +124,8 @@ class Retriever:
         )
 
     def _ranked(
-        self, question: str, source: str | None, context: str | None, mode: str | None, follow_up: FollowUp | None = None
+        self, question: str, source: str | None, context: str | None, mode: str | None, follow_up: FollowUp | None = None,
+        share: float | None = None,
     ) -> tuple[str, Ranking]:
         limit = self.settings.max_question_chars
         question = clean_question(question, limit)
@@ -131,7 +134,7 @@ class Retriever:
         mode = mode or self.settings.retrieval.mode
         if follow_up is not None:
             return question, self.rank_follow_up(question, follow_up, wanted, mode)
-        return question, self.rank(question, context, wanted, mode)
+        return question, self.rank(question, context, wanted, mode, share=share)
 
     def _answer(self, question: str, ranking: Ranking, k: int, offset: int) -> Answer:
         terms = set(tokenize(question))
@@ -194,10 +197,12 @@ class Retriever:
         return replace(leaning, rows=rows, evidence=evidence)
 
     def rank(
-        self, question: str, context: str | None, source: str | None, mode: str, locality: Locality | None = None
+        self, question: str, context: str | None, source: str | None, mode: str, locality: Locality | None = None,
+        share: float | None = None,
     ) -> Ranking:
         """Every candidate passage fused, boosted, filtered, sorted and deduplicated; `locality`
-        (a follow-up's previous answer) lifts passages of its document and section."""
+        (a follow-up's previous answer) lifts passages of its document and section; `share` fixes
+        the fusion's dense share (else `ranking.dense_share` picks one for the question)."""
         settings = self.settings.retrieval
         index = self.index
         total = len(index.passages)
@@ -212,13 +217,13 @@ class Retriever:
         scored = [r for r in candidates if allowed is None or allowed[r]]
         best_dense = float(dense[scored].max()) if scored else 0.0
         lexical = np.zeros(total, dtype=np.float32)
-        share = settings.dense_weight
+        fixed, share = share, settings.dense_weight if share is None else share
         if mode in ("bm25", "hybrid"):
             raw = self.lexical_scores(question, context)
             top = float(raw.max()) if raw.size else 0.0
             matched = set()
             if top > 0:
-                share = self._dense_share(question, int(np.argmax(raw)))
+                share = self._dense_share(question, int(np.argmax(raw))) if fixed is None else fixed
                 lexical = raw / top
                 best = np.argpartition(-raw, depth - 1)[:depth] if depth < total else np.arange(total)
                 matched = {int(r) for r in best if raw[r] > 0}

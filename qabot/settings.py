@@ -122,6 +122,9 @@ class RetrievalSettings(BaseModel):
     )
     # perspectives and corroboration: fitted on eval/perspectives.jsonl and eval/corroboration.jsonl
     # (`qabot eval --perspectives FILE --corroboration FILE` reports the out-of-fold figures and a refit).
+    voice_dense_weight: float = Field(
+        0.5, ge=0.0, le=1.0, description="The one dense share of the fusion on which voices are judged (voice_bar was fitted on it).",
+    )
     voice_bar: float = Field(
         0.66, description="A voice addresses a question when the mean of its two best fused scores, over "
         "the question's best fused score, reaches this.",
