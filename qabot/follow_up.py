@@ -5,14 +5,16 @@ nouns it named, and who answered it (the voice — author or Q&A speaker — and
 document of the first excerpt shown). A new line that names none of that and leans on it by
 its form ("and …?", "why?", a pronoun) is a follow-up: its pronouns are replaced by the person
 or place meant and it is ranked with the previous question as context, near the previous answer.
-A line that names a new voice, place or event is a new topic even if it starts with "and"; when
-neither reading is clearly right, retrieval ranks both and fuses them (`FollowUp.lean`).
+A line that names a new voice, place or event is a new topic even if it starts with "and", and so
+is one that names nothing new but is far from the previous question and close to other passages
+(`stands_alone`); when neither reading is clearly right, retrieval ranks both and fuses them
+(`FollowUp.lean`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -39,7 +41,7 @@ _DEMONYM = re.compile(r"(ian|ean|ese|ish|stani)$")  # "Russian", "Kazakhstani": 
 @dataclass(frozen=True)
 class Locality:
     """Where the previous answer stood: its first excerpt's document, section (or speaker) and span
-    (the passages next to it, and what it says, steer a follow-up too)."""
+    (its passage is what a new line is measured against: see `stands_alone`)."""
 
     source: str
     section: str | None = None

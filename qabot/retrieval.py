@@ -2,8 +2,9 @@
 
 A `Retriever` is immutable once made (index, settings and query encoder are fixed in `__init__`),
 so any number of threads may call `ask` at once; a new index generation means a new `Retriever`
-(see `qabot.engine`). Follow-ups come in through one hook, `rank_follow_up` (with `rank`'s
-`locality`), which with perspectives and "also" takes the module past 250 lines.
+(see `qabot.engine`). Follow-ups come in through `rank_follow_up` (with `rank`'s
+`locality`) and `topic_distance` (is a line a new topic?), which with perspectives and "also"
+take the module past 250 lines.
 """
 
 from __future__ import annotations
