@@ -90,3 +90,6 @@ def test_labelled_voices_are_matched_and_scored(retriever, tmp_path):
     cases, problems = voice_cases(retriever, sample)
     assert len(cases) == 18 and len(problems) == 1 and problems[0].startswith(f"{sample}:3:")
     assert all((c.hit is None) != c.addressed for c in cases)
+    for case in (c for c in cases if c.addressed):  # every gold span lies in a passage of its voice
+        assert case.gold_rank is not None and case.hit == (case.gold_rank == 1)
+        assert case.beside or not case.hit  # the gold passage itself counts as beside the gold
