@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
-from qabot.render import NOT_COVERED, citation, highlighted_parts, safe_source_name, shorten
+from qabot.render import NO_VOICE, NOT_COVERED, citation, highlighted_parts, safe_source_name, shorten
 
 CONTENT_CHARS = 2000
 TITLE_CHARS = 256
@@ -36,7 +36,6 @@ NEAREST_COLOUR = discord.Colour.gold()
 NEAREST_HEADER = "Closest passages (the sources may not answer this):"
 SORRY = "Sorry, something went wrong while answering. It has been logged; please try again."
 NEAREST_HINT = "Press **Closest passages** to see the nearest passages anyway."
-NO_VOICE = "No voice clearly addresses this."
 
 
 @dataclass
@@ -176,7 +175,7 @@ def perspectives_message(reply) -> Message:
     lines = [f"**Perspectives on:** {escape(shorten(perspectives.answer.question, QUESTION_ECHO_CHARS))}"]
     shown = perspectives.perspectives[:EMBEDS_PER_MESSAGE]
     if not shown:
-        lines.append(NO_VOICE)
+        lines.append(NOT_COVERED if perspectives.answer.abstained else NO_VOICE)
     elif len(perspectives.perspectives) > len(shown):
         lines.append(f"(the {len(shown)} strongest of {len(perspectives.perspectives)} voices)")
     if perspectives.not_addressed:

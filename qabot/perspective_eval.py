@@ -90,6 +90,7 @@ def voice_cases(retriever, path: Path) -> tuple[list[VoiceCase], list[str]]:
             continue
         ranking = retriever.rank(question, None, None, retriever.settings.retrieval.mode)
         evidence = {e.voice: e for e in voice_evidence(ranking.scores, index.passage_voices)}
+        covered = ranking.evidence >= retriever.settings.retrieval.abstain_below  # else no voice addresses it
         labelled = [(g["voice"], g) for g in gold] + [(name, None) for name in silent]
         for name, span in labelled:
             voice = voice_number(index, name)
@@ -100,7 +101,8 @@ def voice_cases(retriever, path: Path) -> tuple[list[VoiceCase], list[str]]:
             if span is not None:
                 gold_rank, beside = gold_place(index, ranking.scores, voice, evidence[voice].row, span)
                 hit = gold_rank == 1
-            cases.append(VoiceCase(str(data.get("id", number)), name, evidence[voice].strength, span is not None, hit,
+            strength = evidence[voice].strength if covered else 0.0
+            cases.append(VoiceCase(str(data.get("id", number)), name, strength, span is not None, hit,
                                    gold_rank, beside))
     if not cases:
         raise EvalInputError(f"no usable question in {path}")

@@ -198,6 +198,13 @@ def test_ask_with_perspectives_gives_each_voice_its_excerpt_and_names_the_silent
     assert {"Context 1", "Context 2"} <= set(buttons(reply))
 
 
+def test_perspectives_of_an_off_topic_question_say_the_sources_do_not_cover_it(chat):
+    _, reply = ask(chat, OFF_TOPIC, perspectives=True)
+    assert NOT_COVERED in reply["content"] and "Seem not to address it:" in reply["content"] and reply["embeds"] == []
+    _, answer = ask(chat, OFF_TOPIC)
+    assert "Perspectives" not in buttons(answer)
+
+
 def test_perspectives_respect_the_source_filter(chat):
     _, reply = ask(chat, "Was the CSTO intervention legal?", source="002", perspectives=True)
     assert reply["embeds"] and {cited(embed)[0][:3] for embed in reply["embeds"]} == {"002"}
