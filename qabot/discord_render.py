@@ -4,7 +4,9 @@ Every Discord-specific limit and every cut lives here: a quote longer than its s
 message is cut at a word with an ellipsis, keeping the best sentence in view, and its citation
 (in the embed footer) is kept whole. Text from the sources or from users is escaped, so a quote
 can neither format nor hide text, and mentions are broken so nobody could be pinged even if a
-message were sent without the client's `allowed_mentions`.
+message were sent without the client's `allowed_mentions`. Every message shape the bot sends
+(answers, perspectives, "also said by", context, sources, help) lives here with those limits, which
+takes the module a little past 250 lines; split apart, the limits would be checked in two places.
 """
 
 from __future__ import annotations
