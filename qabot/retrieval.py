@@ -2,8 +2,9 @@
 
 A `Retriever` is immutable once made (index, settings and query encoder are fixed in `__init__`),
 so any number of threads may call `ask` at once; a new index generation means a new `Retriever`
-(see `qabot.engine`). Follow-ups come in through one hook, `rank_follow_up` (with `rank`'s
-`locality`), which with perspectives and "also" takes the module past 250 lines.
+(see `qabot.engine`). Follow-ups come in through `rank_follow_up` (with `rank`'s
+`locality`) and `topic_distance` (is a line a new topic?), which with perspectives and "also"
+take the module past 250 lines.
 """
 
 from __future__ import annotations
@@ -104,24 +105,25 @@ class Retriever:
         return self._answer(question, ranking, k or self.settings.k, offset)
 
     def perspectives(
-        self, question: str, source: str | None = None, context: str | None = None, k: int | None = None
+        self, question: str, source: str | None = None, context: str | None = None, k: int | None = None,
+        follow_up: FollowUp | None = None,
     ) -> Perspectives:
         """The usual answer, plus the best excerpt of each voice that addresses the question (best
-        first, ranked 1, 2, … in that list) and the names of the voices that seem not to."""
-        question, ranking = self._ranked(question, source, context, None)
+        first, ranked 1, 2, … in that list) and the names of the voices that seem not to; a
+        follow-up is ranked as read (`follow_up`), as its answer was."""
+        question, ranking = self._ranked(question, source, context, None, follow_up)
+        answer = self._answer(question, ranking, k or self.settings.k, 0)
         # voices are judged on one dense share for every question (the fusion voice_bar was fitted on)
-        voices = self._ranked(question, source, context, None, share=self.settings.retrieval.voice_dense_weight)[1]
+        share = self.settings.retrieval.voice_dense_weight
+        voices = self._ranked(question, source, context, None, follow_up, share)[1]
         evidence = voice_evidence(voices.scores, self.index.passage_voices, voices.allowed)
-        addressed, silent = split_addressed(evidence, self.settings.retrieval.voice_bar)
+        addressed, silent = split_addressed(evidence, self.settings.retrieval.voice_bar, not answer.abstained)
         terms = set(tokenize(question))
         perspectives = []
         for number, item in enumerate(by_best_excerpt(addressed, voices.scores), 1):
             excerpt = self.excerpt(item.row, float(voices.scores[item.row]), number, terms, voices.vector, voices.allowed)
             perspectives.append(Perspective(self._voice_name(item.row), excerpt.source, excerpt))
-        return Perspectives(
-            self._answer(question, ranking, k or self.settings.k, 0),
-            tuple(perspectives), tuple(self._voice_name(item.row) for item in silent),
-        )
+        return Perspectives(answer, tuple(perspectives), tuple(self._voice_name(item.row) for item in silent))
 
     def _ranked(
         self, question: str, source: str | None, context: str | None, mode: str | None, follow_up: FollowUp | None = None,
@@ -133,7 +135,7 @@ class Retriever:
         wanted = self.index.resolve(source) if source else None
         mode = mode or self.settings.retrieval.mode
         if follow_up is not None:
-            return question, self.rank_follow_up(question, follow_up, wanted, mode)
+            return question, self.rank_follow_up(question, follow_up, wanted, mode, share)
         return question, self.rank(question, context, wanted, mode, share=share)
 
     def _answer(self, question: str, ranking: Ranking, k: int, offset: int) -> Answer:
@@ -178,19 +180,22 @@ class Retriever:
         vector.setflags(write=False)  # shared through the cache
         return vector
 
-    def rank_follow_up(self, question: str, follow_up: FollowUp, source: str | None, mode: str) -> Ranking:
+    def rank_follow_up(
+        self, question: str, follow_up: FollowUp, source: str | None, mode: str, share: float | None = None
+    ) -> Ranking:
         """A follow-up ranked as resolved, with its context, near the previous answer; unless sure,
-        fused (reciprocal ranks, `lean` : 1 - `lean`) with the line ranked alone, so a wrong guess costs little."""
+        fused (reciprocal ranks, `lean` : 1 - `lean`) with the line ranked alone, so a wrong guess costs little.
+        `share` as in `rank`."""
         limit = self.settings.max_question_chars
         reading = clean_question(follow_up.reading, limit)
         context = clean_question(follow_up.context, limit)
-        leaning = self.rank(reading, context, source, mode, follow_up.locality)
+        leaning = self.rank(reading, context, source, mode, follow_up.locality, share)
         if follow_up.lean >= 1 and reading == question:
             return leaning
         if follow_up.lean >= 1:  # a resolved pronoun may be wrong: fuse with the line as typed
-            other, weights = self.rank(question, context, source, mode, follow_up.locality), (0.5, 0.5)
+            other, weights = self.rank(question, context, source, mode, follow_up.locality, share), (0.5, 0.5)
         else:
-            other, weights = self.rank(question, None, source, mode), (follow_up.lean, 1 - follow_up.lean)
+            other, weights = self.rank(question, None, source, mode, share=share), (follow_up.lean, 1 - follow_up.lean)
         rows = fuse_rankings([leaning.rows, other.rows], weights, self.settings.retrieval.rrf_k)
         # unsure it follows up, the line must be covered on its own: an off-topic line still abstains
         evidence = max(leaning.evidence, other.evidence) if follow_up.lean >= 1 else other.evidence
@@ -278,6 +283,30 @@ class Retriever:
         same_document = np.array([p.source == locality.source for p in passages], dtype=bool)
         same_section = np.array([p.section == locality.section for p in passages], dtype=bool)
         return prefer_near(scores, rows, same_document, same_section, self.settings.retrieval.locality_bonus)
+
+    def _previous_row(self, locality: Locality | None) -> int | None:
+        """The passage row of the previous answer's first excerpt, when the locality names its span."""
+        if locality is None or locality.start is None or locality.end is None:
+            return None
+        return self.index.passages.row_of(locality.source, locality.start, locality.end)
+
+    def topic_distance(self, question: str, previous_question: str, locality: Locality | None) -> tuple[float, float]:
+        """How much better the line alone matches its best passage than the previous answer's
+        (dense), and its cosine to the previous question: a new topic that names nothing new is
+        far from the previous turn and close to other passages."""
+        limit = self.settings.max_question_chars
+        vector = self.query_vector(clean_question(question, limit), None)
+        similarity = float(vector @ self.encode(clean_question(previous_question, limit)))
+        previous = self._previous_row(locality)
+        if previous is None:
+            return 0.0, similarity
+        settings = self.settings.retrieval
+        hits = self.index.dense_search(vector, min(len(self.index.passages), 10), settings.sentence_depth)
+        dense = settings.sentence_weight * hits.best_sentence + (1 - settings.sentence_weight) * hits.passage
+        near = float(np.asarray(self.index.vectors[previous]) @ vector)
+        near_sentence = float(self.index.sentence_similarities(previous, vector).max())
+        previous_dense = settings.sentence_weight * near_sentence + (1 - settings.sentence_weight) * near
+        return float(dense[hits.candidates].max() - previous_dense), similarity
 
     def _named_voices(self, question: str) -> list[int]:
         """Voices the question names ("according to Lukyanov"): their passages are what it asks for."""
