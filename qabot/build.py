@@ -27,7 +27,7 @@ from qabot.freshness import (
 from qabot.generation import PassageRecord, write_generation
 from qabot.index import Index
 from qabot.manifest import Manifest
-from qabot.passages import split_document
+from qabot.passages import Passage, split_document
 from qabot.progress import Reporter, SilentReporter
 from qabot.query_encoder import link_query_encoder
 from qabot.scan import ReadLimits, scan_folder
@@ -39,6 +39,7 @@ from qabot.sources import (
     load_manifest,
     read_document,
 )
+from qabot.term_counts import TermCounts
 
 
 @dataclass
@@ -56,6 +57,7 @@ class BuildReport:
     embed_seconds: float = 0.0  # time spent in the model, for throughput figures
     embedded_texts: int = 0  # passages and sentences embedded
     rebuilt: bool = True  # False when the index was already fresh and nothing was written
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage (freshness, previous, read, embed, write)
 
 
 @dataclass
@@ -67,6 +69,7 @@ class Previous:
     records: dict[str, list[PassageRecord]] = field(default_factory=dict)
     sources_manifest_hash: str | None = None
     read_limits: dict | None = None
+    counts: TermCounts | None = None  # the passages' term counts (BM25 without tokenizing them again)
 
 
 @contextlib.contextmanager
@@ -81,22 +84,57 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+class _StageClock:
+    """Seconds spent per build stage, so a slow rebuild says where its time went."""
+
+    def __init__(self) -> None:
+        self.stages: dict[str, float] = {}
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.stages[stage] = round(now - self.last, 3)
+        self.last = now
+
+
 def previous_generation(settings: Settings, config: dict) -> Previous:
-    """Documents, passages and vectors of the current generation when its config matches."""
+    """Documents, passages and vectors of the current generation when its config matches.
+
+    Read column by column (one copy of each vector array, rows as views), not row by row: in a big
+    folder this is most of what a one-file rebuild reads."""
     try:
         old = Index.open(settings.index)
     except (IndexMissingError, IndexCorruptError):
         return Previous()
     if old.manifest.config != config:
         return Previous()
-    records: dict[str, list[PassageRecord]] = {}
     documents = dict(old.documents.items())  # each text read once, shared by its passages
-    offsets = old.sentence_offsets
-    for row, passage in enumerate(old.passages):
-        sentences = np.array(old.sentence_vectors[offsets[row] : offsets[row + 1]])
-        record = PassageRecord(passage, documents[passage.source], np.array(old.vectors[row]), sentences)
+    vectors, sentence_vectors = np.array(old.vectors), np.array(old.sentence_vectors)
+    offsets = np.asarray(old.sentence_offsets).tolist()
+    records: dict[str, list[PassageRecord]] = {}
+    for row, passage in enumerate(_stored_passages(old)):
+        sentences = sentence_vectors[offsets[row] : offsets[row + 1]]
+        record = PassageRecord(passage, documents[passage.source], vectors[row], sentences, previous_row=row)
         records.setdefault(passage.source, []).append(record)
-    return Previous(old.manifest.files, documents, records, old.manifest.sources_manifest_hash, old.manifest.read_limits)
+    counts = TermCounts.load(old.folder / "bm25" / "counts")
+    return Previous(
+        old.manifest.files, documents, records, old.manifest.sources_manifest_hash, old.manifest.read_limits,
+        counts if counts is not None and len(counts) == len(old.passages) else None,
+    )
+
+
+def _stored_passages(index: Index) -> Iterator[Passage]:
+    """Every passage of a generation, its columns converted to Python in bulk."""
+    store = index.passages
+    spans, sources = store.spans.tolist(), store.sources.tolist()
+    sentences, offsets = store.sentences.tolist(), np.asarray(index.sentence_offsets).tolist()
+    for row, ((start, end), source) in enumerate(zip(spans, sources)):
+        text, context = store.text[row] or "", store.context[row] or ""
+        yield Passage(
+            source=index.source_names[source], start=start, end=end, section=store.section[row], text=text,
+            embed_text=context[1:] if context.startswith("\x00") else context + text,
+            sentences=tuple(map(tuple, sentences[offsets[row] : offsets[row + 1]])),
+        )
 
 
 def build_index(
@@ -111,13 +149,18 @@ def build_index(
     check_folder(settings.sources)
     config = index_config(settings)
     with build_lock(settings.index):
+        clock = _StageClock()
         if not force and check_freshness(settings).fresh:
             manifest = Index.open(settings.index).manifest
             return BuildReport(len(manifest.files), manifest.passages, rebuilt=False, seconds=time.perf_counter() - started)
+        clock.lap("freshness")
         previous = Previous() if force else previous_generation(settings, config)
-        report = BuildReport()
+        clock.lap("previous")
+        report = BuildReport(stages=clock.stages)
         records, files, skipped = _read_sources(settings, previous, report, reporter)
+        clock.lap("read")
         dims = (embed or _embed_missing)(records, settings, report, reporter)
+        clock.lap("embed")
         encoder = link_query_encoder(settings, config["model_fingerprint"])
         manifest = Manifest(
             qabot_version=__version__, built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), config=config,
@@ -126,7 +169,8 @@ def build_index(
             passages=len(records), sentences=sum(len(r.sentence_vectors) for r in records), query_encoder=encoder,
             read_limits=ReadLimits.from_settings(settings).as_dict(),
         )
-        write_generation(settings, manifest, records)
+        write_generation(settings, manifest, records, previous.counts)
+        clock.lap("write")
         report.removed = sorted(set(previous.files) - set(files))
         report.documents, report.passages = len(files), len(records)
         report.seconds = time.perf_counter() - started
@@ -151,8 +195,8 @@ def _read_sources(
         reporter.message(f"skipped {source}: {why}")
     for path in scan.files:
         source = path.relative_to(settings.sources).as_posix()
-        state = {**file_state(path), "hash": hash_bytes(path.read_bytes())}
         old = previous.files.get(source)
+        state = _hashed_state(path, old)
         if old is not None and old.get("hash") == state["hash"] and source in previous.documents and not metadata_changed:
             document = previous.documents[source]
             reused = previous.records.get(source, [])
@@ -177,6 +221,15 @@ def _read_sources(
         reasons = "; ".join(f"{s}: {why}" for s, why in report.skipped[:5])
         raise SourcesError(f"no readable documents in {settings.sources}" + (f" ({reasons})" if reasons else ""))
     return records, files, skipped
+
+
+def _hashed_state(path: Path, old: dict | None) -> dict:
+    """Size, modification time and content hash; the recorded hash is trusted while size and time
+    are unchanged (as freshness checks do), so a rebuild reads only new or touched files."""
+    state = file_state(path)
+    if old is not None and old.get("hash") and (old.get("size"), old.get("mtime_ns")) == (state["size"], state["mtime_ns"]):
+        return {**state, "hash": old["hash"]}
+    return {**state, "hash": hash_bytes(path.read_bytes())}
 
 
 def _embed_missing(records: list[PassageRecord], settings: Settings, report: BuildReport, reporter: Reporter) -> int:

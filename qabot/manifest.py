@@ -52,7 +52,8 @@ class Manifest:
             raise IndexCorruptError(f"the index in {folder.parent} is corrupt: manifest unreadable ({error})") from None
 
     def write(self, folder: Path) -> None:
-        (folder / "manifest.json").write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False), encoding="utf-8")
+        # vars, no indent: no deep copy, and json's C encoder writes 10,000 files' entries in milliseconds
+        (folder / "manifest.json").write_text(json.dumps(vars(self), ensure_ascii=False), encoding="utf-8")
 
 
 def current_generation(index_dir: Path) -> Path:

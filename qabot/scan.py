@@ -168,7 +168,8 @@ def scan_folder(folder: Path, limits: ReadLimits | None = None) -> FolderScan:
     info = os.stat(folder)
     walk.read_folder(walk.folder, (info.st_dev, info.st_ino))
     walk.follow_linked_folders()
-    walk.scan.files.sort(key=lambda path: path.relative_to(walk.folder).parts)
+    depth = len(walk.folder.parts)
+    walk.scan.files.sort(key=lambda path: path.parts[depth:])  # as relative_to(folder).parts, without its parsing
     walk.scan.skipped.sort()
     return walk.scan
 

@@ -1,8 +1,8 @@
 """`qabot index --watch`: keep the index in step with the sources folder while it is edited.
 
-Each burst of changes (debounced) triggers one incremental build, which embeds only the changed
-files and swaps the new generation in atomically, so `qabot ask` in another shell always reads a
-complete index. One line is printed per rebuild; errors are printed and watching goes on.
+The model is loaded once, before watching starts. Each burst of changes (debounced) triggers one
+incremental build, which embeds only the changed files and swaps the new generation in atomically,
+so `qabot ask` in another shell always reads a complete index. One line is printed per rebuild; errors are printed and watching goes on.
 """
 
 from __future__ import annotations
@@ -55,6 +55,18 @@ def _relevant(sources: Path, index: Path) -> Callable[[object, str], bool]:
     return accept
 
 
+def load_build_encoder(settings: Settings, say: Callable[[str], None]) -> None:
+    """Load the model now, once: every later rebuild then pays only for embedding its changed files
+    (loading costs seconds; `load_passage_encoder` keeps it for the life of the process)."""
+    from qabot.passage_encoder import load_passage_encoder
+
+    indexing = settings.indexing
+    try:
+        load_passage_encoder(settings.model, indexing.build_encoder, indexing.sentence_vectors, settings.cache_dir)
+    except QabotError as error:
+        say(f"{time.strftime('%H:%M:%S')} model not loaded: {error}")
+
+
 def watch_index(
     settings: Settings,
     say: Callable[[str], None],
@@ -77,6 +89,7 @@ def watch_index(
         signal.signal(signal.SIGTERM, interrupt)  # `kill` stops the watch as cleanly as Ctrl-C
     try:
         rebuild()
+        load_build_encoder(settings, say)
         say(f"watching {settings.sources} for changes (Ctrl-C to stop)")
         for _changes in watch(
             settings.sources,
