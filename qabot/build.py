@@ -13,10 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from qabot import __version__
-from qabot.errors import IndexCorruptError, IndexMissingError, SourcesError
+from qabot.errors import IndexCorruptError, SourcesError
 from qabot.freshness import (
     Freshness,
     check_freshness,
@@ -27,20 +25,18 @@ from qabot.freshness import (
 from qabot.generation import PassageRecord, write_generation
 from qabot.index import Index
 from qabot.manifest import Manifest
-from qabot.passages import Passage, split_document
+from qabot.passages import split_document
 from qabot.progress import Reporter, SilentReporter
 from qabot.query_encoder import link_query_encoder
 from qabot.scan import ReadLimits, scan_folder
 from qabot.settings import Settings
+from qabot.reuse import BuildMemory, Previous, remembered, written
 from qabot.sources import (
-    Document,
     check_folder,
     hash_bytes,
     load_manifest,
     read_document,
 )
-from qabot.term_counts import TermCounts
-
 
 @dataclass
 class BuildReport:
@@ -59,19 +55,6 @@ class BuildReport:
     rebuilt: bool = True  # False when the index was already fresh and nothing was written
     stages: dict[str, float] = field(default_factory=dict)  # seconds per stage (freshness, previous, read, embed, write)
 
-
-@dataclass
-class Previous:
-    """What the current generation offers for reuse (empty when it is missing or built otherwise)."""
-
-    files: dict[str, dict] = field(default_factory=dict)
-    documents: dict[str, Document] = field(default_factory=dict)
-    records: dict[str, list[PassageRecord]] = field(default_factory=dict)
-    sources_manifest_hash: str | None = None
-    read_limits: dict | None = None
-    counts: TermCounts | None = None  # the passages' term counts (BM25 without tokenizing them again)
-
-
 @contextlib.contextmanager
 def build_lock(index_dir: Path) -> Iterator[None]:
     """One build at a time per index folder (a second waits for the first)."""
@@ -82,7 +65,6 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
 
 class _StageClock:
     """Seconds spent per build stage, so a slow rebuild says where its time went."""
@@ -96,54 +78,15 @@ class _StageClock:
         self.stages[stage] = round(now - self.last, 3)
         self.last = now
 
-
-def previous_generation(settings: Settings, config: dict) -> Previous:
-    """Documents, passages and vectors of the current generation when its config matches.
-
-    Read column by column (one copy of each vector array, rows as views), not row by row: in a big
-    folder this is most of what a one-file rebuild reads."""
-    try:
-        old = Index.open(settings.index)
-    except (IndexMissingError, IndexCorruptError):
-        return Previous()
-    if old.manifest.config != config:
-        return Previous()
-    documents = dict(old.documents.items())  # each text read once, shared by its passages
-    vectors, sentence_vectors = np.array(old.vectors), np.array(old.sentence_vectors)
-    offsets = np.asarray(old.sentence_offsets).tolist()
-    records: dict[str, list[PassageRecord]] = {}
-    for row, passage in enumerate(_stored_passages(old)):
-        sentences = sentence_vectors[offsets[row] : offsets[row + 1]]
-        record = PassageRecord(passage, documents[passage.source], vectors[row], sentences, previous_row=row)
-        records.setdefault(passage.source, []).append(record)
-    counts = TermCounts.load(old.folder / "bm25" / "counts")
-    return Previous(
-        old.manifest.files, documents, records, old.manifest.sources_manifest_hash, old.manifest.read_limits,
-        counts if counts is not None and len(counts) == len(old.passages) else None,
-    )
-
-
-def _stored_passages(index: Index) -> Iterator[Passage]:
-    """Every passage of a generation, its columns converted to Python in bulk."""
-    store = index.passages
-    spans, sources = store.spans.tolist(), store.sources.tolist()
-    sentences, offsets = store.sentences.tolist(), np.asarray(index.sentence_offsets).tolist()
-    for row, ((start, end), source) in enumerate(zip(spans, sources)):
-        text, context = store.text[row] or "", store.context[row] or ""
-        yield Passage(
-            source=index.source_names[source], start=start, end=end, section=store.section[row], text=text,
-            embed_text=context[1:] if context.startswith("\x00") else context + text,
-            sentences=tuple(map(tuple, sentences[offsets[row] : offsets[row + 1]])),
-        )
-
-
 def build_index(
-    settings: Settings, reporter: Reporter | None = None, force: bool = False, embed: Callable | None = None
+    settings: Settings, reporter: Reporter | None = None, force: bool = False, embed: Callable | None = None,
+    memory: BuildMemory | None = None,
 ) -> BuildReport:
     """Index the sources folder, embedding only passages of new or changed files.
 
     `embed(records, settings, report, reporter) -> dims` replaces the model (`qabot bench --corpus
-    --synthetic-vectors` measures a million passages without hours of encoding)."""
+    --synthetic-vectors` measures a million passages without hours of encoding); `memory` carries
+    what this build wrote to the next build in the same process."""
     reporter = reporter or SilentReporter()
     started = time.perf_counter()
     check_folder(settings.sources)
@@ -154,7 +97,7 @@ def build_index(
             manifest = Index.open(settings.index).manifest
             return BuildReport(len(manifest.files), manifest.passages, rebuilt=False, seconds=time.perf_counter() - started)
         clock.lap("freshness")
-        previous = Previous() if force else previous_generation(settings, config)
+        previous = Previous() if force else remembered(memory, settings, config)
         clock.lap("previous")
         report = BuildReport(stages=clock.stages)
         records, files, skipped = _read_sources(settings, previous, report, reporter)
@@ -169,13 +112,14 @@ def build_index(
             passages=len(records), sentences=sum(len(r.sentence_vectors) for r in records), query_encoder=encoder,
             read_limits=ReadLimits.from_settings(settings).as_dict(),
         )
-        write_generation(settings, manifest, records, previous.counts)
+        generation, counts = write_generation(settings, manifest, records, previous.counts)
         clock.lap("write")
+        if memory is not None:
+            memory.remember(generation, config, written(manifest, records, counts))
         report.removed = sorted(set(previous.files) - set(files))
         report.documents, report.passages = len(files), len(records)
         report.seconds = time.perf_counter() - started
         return report
-
 
 def _read_sources(
     settings: Settings, previous: Previous, report: BuildReport, reporter: Reporter
@@ -222,7 +166,6 @@ def _read_sources(
         raise SourcesError(f"no readable documents in {settings.sources}" + (f" ({reasons})" if reasons else ""))
     return records, files, skipped
 
-
 def _hashed_state(path: Path, old: dict | None) -> dict:
     """Size, modification time and content hash; the recorded hash is trusted while size and time
     are unchanged (as freshness checks do), so a rebuild reads only new or touched files."""
@@ -230,7 +173,6 @@ def _hashed_state(path: Path, old: dict | None) -> dict:
     if old is not None and old.get("hash") and (old.get("size"), old.get("mtime_ns")) == (state["size"], state["mtime_ns"]):
         return {**state, "hash": old["hash"]}
     return {**state, "hash": hash_bytes(path.read_bytes())}
-
 
 def _embed_missing(records: list[PassageRecord], settings: Settings, report: BuildReport, reporter: Reporter) -> int:
     """Embed every record without vectors: its passage and its sentences, in one model pass."""
@@ -254,7 +196,6 @@ def _embed_missing(records: list[PassageRecord], settings: Settings, report: Bui
     for record, (vector, sentence_vectors) in zip(missing, results):
         record.vector, record.sentence_vectors = vector, sentence_vectors
     return encoder.dims
-
 
 def ensure_index(settings: Settings, reporter: Reporter | None = None) -> Index:
     """Open the index, first building or rebuilding it when it is missing, stale or corrupt."""

@@ -51,10 +51,10 @@ def voice_table(records: list[PassageRecord]) -> tuple[list[Voice], np.ndarray]:
 
 def write_generation(
     settings: Settings, manifest: Manifest, records: list[PassageRecord], previous_counts: TermCounts | None = None
-) -> None:
-    """Write every file into a fresh generation folder, then switch `CURRENT` to it.
-
-    `previous_counts` (the previous generation's term counts) spares tokenizing reused passages."""
+) -> tuple[str, TermCounts]:
+    """Write every file into a fresh generation folder, then switch `CURRENT` to it; returns its name
+    and the passages' term counts. `previous_counts` (the previous generation's) spares tokenizing
+    reused passages."""
     import faiss
 
     from qabot.vector_index import build_vector_index
@@ -88,6 +88,7 @@ def write_generation(
         replace(manifest, vector_index=vector_params, sentence_index=sentence_params).write(staging)
     switch_current(settings.index, generation)
     remove_old_generations(settings.index, keep=generation.name, encoder=manifest.query_encoder)
+    return generation.name, counts
 
 
 def passage_counts(records: list[PassageRecord], previous: TermCounts | None) -> TermCounts:
