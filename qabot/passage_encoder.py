@@ -20,6 +20,11 @@ from functools import lru_cache
 import numpy as np
 
 
+# Fewer texts than this (a one-file rebuild) run on one thread: threads mostly wait for each other on
+# such small batches, and on a busy machine two threads took ~1.8x as long as one (7 passages).
+SMALL_RUN = 256
+
+
 @dataclass(frozen=True)
 class PassageText:
     """What is embedded for one passage, and where its sentences lie in that text (character spans)."""
@@ -73,9 +78,10 @@ class PassageEncoder:
         encodings = self.tokenizer.encode_batch([p.text for p in passages])
         order = sorted(range(len(passages)), key=lambda i: len(encodings[i].ids))
         results: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(passages)
+        threads = 1 if len(passages) < SMALL_RUN else max(1, len(os.sched_getaffinity(0)))
         for first in range(0, len(order), batch_size):
             rows = order[first : first + batch_size]
-            hidden = self.token_model.run([encodings[i] for i in rows])
+            hidden = self.token_model.run([encodings[i] for i in rows], threads)
             for slot, i in enumerate(rows):
                 results[i] = self._pool(hidden[slot], encodings[i], passages[i])
             if on_progress:
@@ -136,9 +142,9 @@ class TorchTokenModel:
         model = embedder.model[0].auto_model  # stays on the CPU: the ONNX export and queries use it
         self.model = (copy.deepcopy(model).to(self.device) if self.device == "cuda" else model).eval()
 
-    def run(self, encodings) -> np.ndarray:
+    def run(self, encodings, threads: int) -> np.ndarray:
         torch = self.torch
-        torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
+        torch.set_num_threads(threads)
         ids, mask, types = padded(encodings)
         with torch.inference_mode():
             hidden = self.model(
@@ -182,7 +188,7 @@ class OnnxTokenModel:
         options.log_severity_level = 3
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
-    def run(self, encodings) -> np.ndarray:
+    def run(self, encodings, threads: int) -> np.ndarray:  # threads are fixed when the session is made
         ids, mask, types = padded(encodings)
         return self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
 
