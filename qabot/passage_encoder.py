@@ -20,9 +20,9 @@ from functools import lru_cache
 import numpy as np
 
 
-# Fewer texts than this (a one-file rebuild) run on one thread: threads mostly wait for each other on
-# such small batches, and on a busy machine two threads took ~1.8x as long as one (7 passages).
-SMALL_RUN = 256
+# Fewer texts than one batch (a one-file rebuild) run on one thread: on a busy machine two threads
+# took ~1.8x as long as one for a 7-passage file (32 texts), waiting for each other.
+SMALL_RUN = 64
 
 
 @dataclass(frozen=True)
