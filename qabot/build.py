@@ -29,14 +29,15 @@ from qabot.passages import split_document
 from qabot.progress import Reporter, SilentReporter
 from qabot.query_encoder import link_query_encoder
 from qabot.scan import ReadLimits, scan_folder
-from qabot.settings import Settings
 from qabot.reuse import BuildMemory, Previous, remembered, written
+from qabot.settings import Settings
 from qabot.sources import (
     check_folder,
     hash_bytes,
     load_manifest,
     read_document,
 )
+
 
 @dataclass
 class BuildReport:
@@ -55,6 +56,7 @@ class BuildReport:
     rebuilt: bool = True  # False when the index was already fresh and nothing was written
     stages: dict[str, float] = field(default_factory=dict)  # seconds per stage (freshness, previous, read, embed, write)
 
+
 @contextlib.contextmanager
 def build_lock(index_dir: Path) -> Iterator[None]:
     """One build at a time per index folder (a second waits for the first)."""
@@ -65,6 +67,7 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
 
 class _StageClock:
     """Seconds spent per build stage, so a slow rebuild says where its time went."""
@@ -77,6 +80,7 @@ class _StageClock:
         now = time.perf_counter()
         self.stages[stage] = round(now - self.last, 3)
         self.last = now
+
 
 def build_index(
     settings: Settings, reporter: Reporter | None = None, force: bool = False, embed: Callable | None = None,
@@ -120,6 +124,7 @@ def build_index(
         report.documents, report.passages = len(files), len(records)
         report.seconds = time.perf_counter() - started
         return report
+
 
 def _read_sources(
     settings: Settings, previous: Previous, report: BuildReport, reporter: Reporter
@@ -166,6 +171,7 @@ def _read_sources(
         raise SourcesError(f"no readable documents in {settings.sources}" + (f" ({reasons})" if reasons else ""))
     return records, files, skipped
 
+
 def _hashed_state(path: Path, old: dict | None) -> dict:
     """Size, modification time and content hash; the recorded hash is trusted while size and time
     are unchanged (as freshness checks do), so a rebuild reads only new or touched files."""
@@ -173,6 +179,7 @@ def _hashed_state(path: Path, old: dict | None) -> dict:
     if old is not None and old.get("hash") and (old.get("size"), old.get("mtime_ns")) == (state["size"], state["mtime_ns"]):
         return {**state, "hash": old["hash"]}
     return {**state, "hash": hash_bytes(path.read_bytes())}
+
 
 def _embed_missing(records: list[PassageRecord], settings: Settings, report: BuildReport, reporter: Reporter) -> int:
     """Embed every record without vectors: its passage and its sentences, in one model pass."""
@@ -196,6 +203,7 @@ def _embed_missing(records: list[PassageRecord], settings: Settings, report: Bui
     for record, (vector, sentence_vectors) in zip(missing, results):
         record.vector, record.sentence_vectors = vector, sentence_vectors
     return encoder.dims
+
 
 def ensure_index(settings: Settings, reporter: Reporter | None = None) -> Index:
     """Open the index, first building or rebuilding it when it is missing, stale or corrupt."""
