@@ -62,8 +62,9 @@ def write_generation(
     dims = manifest.dims
     documents = list({r.document.source: r.document for r in records}.values())
     source_numbers = {d.source: number for number, d in enumerate(documents)}
-    vectors = np.vstack([r.vector for r in records]).astype(np.float32, copy=False) if records else np.zeros((0, dims), np.float32)
-    sentence_vectors = np.vstack([r.sentence_vectors for r in records] or [np.zeros((0, dims))]).astype(np.float32, copy=False)
+    vectors = np.vstack([r.vector for r in records] or [np.zeros((0, dims))]).astype(np.float32, copy=False)
+    sentence_vectors = np.vstack([r.sentence_vectors for r in records] or [np.zeros((0, dims))])
+    sentence_vectors = sentence_vectors.astype(np.float32, copy=False)
     sentence_offsets = np.concatenate([[0], np.cumsum([len(r.sentence_vectors) for r in records])]).astype(np.int64)
     voices, passage_voices = voice_table(records)
     generation = settings.index / f"{GENERATION_PREFIX}{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"

@@ -1,8 +1,10 @@
 """`qabot index --watch`: keep the index in step with the sources folder while it is edited.
 
-The model is loaded once, before watching starts. Each burst of changes (debounced) triggers one
-incremental build, which embeds only the changed files and swaps the new generation in atomically,
-so `qabot ask` in another shell always reads a complete index. One line is printed per rebuild; errors are printed and watching goes on.
+The model and the current generation are loaded once, before watching starts, and each rebuild's
+records are kept for the next. Each burst of changes (debounced) triggers one incremental build,
+which embeds only the changed files and swaps the new generation in atomically, so `qabot ask` in
+another shell always reads a complete index. One line is printed per rebuild; errors are printed
+and watching goes on.
 """
 
 from __future__ import annotations
