@@ -117,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "(build passages/s, cold ask, warm p50/p99, RSS, disk)")
     bench.add_argument("--synthetic-vectors", action="store_true",
                        help="with --corpus: Gaussian-mixture vectors instead of the model (for millions of passages)")
+    bench.add_argument("--corpus-dir", type=Path, metavar="DIR",
+                       help="with --corpus: generate and build in DIR and keep it (default: a temporary folder, removed)")
     bench.add_argument("--json", action="store_true", help="print JSON")
     _add_location_flags(bench)
     bench.set_defaults(handler="run_bench")

@@ -47,23 +47,35 @@ def write_corpus(folder: Path, passages: int, seed: int = 0) -> int:
 
 
 def synthetic_embed(records, settings, report, reporter, dims: int = 384) -> int:
-    """Gaussian-mixture unit vectors for every record still to embed (a stand-in for the model)."""
-    from qabot.benchmark import synthetic_vectors
-
+    """Gaussian-mixture unit vectors for every record still to embed (a stand-in for the model),
+    written to memory-mapped scratch files beside the index so a million passages fit in RAM."""
     missing = [r for r in records if r.vector is None]
     report.embedded = len(missing)
     rng = np.random.default_rng(1)
     projection = rng.standard_normal((32, dims)).astype(np.float32)
     centres = rng.standard_normal((max(10, len(missing) // 1000), 32)).astype(np.float32)
-    passages = synthetic_vectors(len(missing), dims, rng, projection, centres)
     counts = [len(r.passage.sentences) for r in missing]
-    sentences = synthetic_vectors(sum(counts), dims, rng, projection, centres)
+    scratch = settings.index.parent / "synthetic-vectors"
+    scratch.mkdir(parents=True, exist_ok=True)
+    passages = _synthetic_file(scratch / f"passages-{time.time_ns()}.npy", len(missing), dims, rng, projection, centres)
+    sentences = _synthetic_file(scratch / f"sentences-{time.time_ns()}.npy", sum(counts), dims, rng, projection, centres)
     row = 0
     for record, vector, count in zip(missing, passages, counts):
         record.vector, record.sentence_vectors = vector, sentences[row : row + count]
         row += count
     report.embedded_texts = len(missing) + row
     return dims
+
+
+def _synthetic_file(path: Path, count: int, dims: int, rng, projection, centres) -> np.ndarray:
+    from qabot.benchmark import synthetic_vectors
+
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(count, dims))
+    for first in range(0, count, 100_000):
+        size = min(100_000, count - first)
+        out[first : first + size] = synthetic_vectors(size, dims, rng, projection, centres)
+    out.flush()
+    return out
 
 
 def disk_bytes(folder: Path) -> int:

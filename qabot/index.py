@@ -21,6 +21,8 @@ from qabot.manifest import Manifest, current_generation, current_name
 from qabot.sources import Document
 from qabot.store import DocumentStore, PassageStore
 
+ACRONYMS_NAME = "acronyms.json"
+
 
 @dataclass(frozen=True)
 class SourceInfo:
@@ -58,10 +60,8 @@ class Index:
     """Documents, passages, vectors, BM25 and the voice table of one generation."""
 
     def __init__(self, index_dir: Path, folder: Path, manifest: Manifest) -> None:
-        import faiss
-
         from qabot.lexical import LexicalIndex
-        from qabot.vector_index import configure_loaded
+        from qabot.vector_index import read_vector_index
 
         self.index_dir, self.folder, self.manifest = index_dir, folder, manifest
         self.documents = DocumentStore(folder)
@@ -76,10 +76,8 @@ class Index:
         self.lexical = LexicalIndex.load(folder / "bm25")
         self.dense = self.sentence_index = None
         if manifest.approximate:  # flat search is a numpy product over the memory-mapped vectors
-            self.dense = faiss.read_index(str(folder / "dense.faiss"))
-            configure_loaded(self.dense, manifest.vector_index)
-            self.sentence_index = faiss.read_index(str(folder / "sentences.faiss"))
-            configure_loaded(self.sentence_index, manifest.sentence_index or {})
+            self.dense = read_vector_index(folder / "dense.faiss", manifest.vector_index)
+            self.sentence_index = read_vector_index(folder / "sentences.faiss", manifest.sentence_index or {})
         self._check()
 
     @classmethod
@@ -124,6 +122,16 @@ class Index:
     def sentence_owners(self) -> np.ndarray:
         """The passage row of each sentence vector (made on first use: approximate search needs it)."""
         return np.repeat(np.arange(len(self.passages)), np.diff(self.sentence_offsets))
+
+    def acronyms(self) -> dict[str, str]:
+        """ACRONYM → full name as the documents define them, mined when the generation was written
+        (reading every document at start-up would grow with the corpus)."""
+        path = self.folder / ACRONYMS_NAME
+        if path.is_file():
+            return _json(path)
+        from qabot.aliases import mine_acronyms
+
+        return mine_acronyms(d.text for d in self.documents.values())
 
     # ------------------------------------------------------------------------------ catalogue
 
@@ -178,7 +186,7 @@ class Index:
         """Passages near `query` by their own vector or by one of their sentences, with both cosines.
 
         Exact over every passage on a flat index (a numpy product over the memory-mapped vectors);
-        on an approximate index, the union of both HNSW searches, scored for those rows only."""
+        on an approximate index, the union of both FAISS searches, scored exactly for those rows only."""
         total = len(self.passages)
         if self.dense is None:
             passage = np.asarray(self.vectors @ query, dtype=np.float32)
@@ -194,13 +202,22 @@ class Index:
         return self.dense_scores(query, rows)
 
     def dense_scores(self, query: np.ndarray, rows: np.ndarray) -> DenseHits:
-        """Both cosines for the given passage rows only (zero elsewhere)."""
+        """Both exact cosines for the given passage rows only (zero elsewhere): only their vectors
+        are read from the memory maps."""
+        rows = np.asarray(rows, dtype=np.int64)
         passage = np.zeros(len(self.passages), dtype=np.float32)
         best = np.zeros(len(self.passages), dtype=np.float32)
-        for row in rows:
-            passage[row] = float(np.asarray(self.vectors[row]) @ query)
-            best[row] = float(self.sentence_similarities(int(row), query).max())
-        return DenseHits(passage, best, np.asarray(rows, dtype=np.int64))
+        if rows.size:
+            passage[rows] = self.vectors[rows] @ query
+            firsts, lasts = self.sentence_offsets[rows], self.sentence_offsets[rows + 1]
+            counts = lasts - firsts
+            has = counts > 0
+            starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+            sentences = np.repeat(firsts - starts, counts) + np.arange(int(counts.sum()))
+            similarities = np.asarray(self.sentence_vectors[sentences] @ query, dtype=np.float32)
+            if similarities.size:
+                best[rows[has]] = np.maximum.reduceat(similarities, starts[has])
+        return DenseHits(passage, best, rows)
 
     def sentence_similarities(self, row: int, query: np.ndarray) -> np.ndarray:
         """Cosine of `query` with each sentence of passage `row`."""

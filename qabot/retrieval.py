@@ -66,8 +66,7 @@ class Retriever:
         """The user's synonyms file and the aliases the documents state ("Full Name (ACRONYM)")."""
         retrieval = settings.retrieval
         path = retrieval.synonyms_file or settings.sources / SYNONYMS_NAME
-        texts = (d.text for d in self.index.documents.values()) if retrieval.mine_aliases else ()
-        return Aliases.from_sources(path, texts)
+        return Aliases.from_acronyms(path, self.index.acronyms() if retrieval.mine_aliases else {})
 
     @classmethod
     def open(cls, settings: Settings, reporter: Reporter | None = None) -> Retriever:
