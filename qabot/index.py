@@ -19,7 +19,7 @@ import numpy as np
 from qabot.errors import IndexCorruptError, UnknownSourceError
 from qabot.manifest import Manifest, current_generation, current_name
 from qabot.sources import Document
-from qabot.store import DocumentStore, PassageStore
+from qabot.store import DocumentStore, PassageStore, RowFile, map_array
 
 ACRONYMS_NAME = "acronyms.json"
 
@@ -49,10 +49,12 @@ class Voice:
 
 @dataclass(frozen=True)
 class DenseHits:
-    """Dense evidence for one query: per-passage cosines (zero where not scored) and the rows found."""
+    """Dense evidence for one query: the rows scored (every row on a flat index, the rows found on
+    an approximate one), their two cosines aligned with `rows`, and the rows near the query."""
 
-    passage: np.ndarray  # cosine with the passage vector
-    best_sentence: np.ndarray  # cosine with the passage's closest sentence
+    rows: np.ndarray  # ascending
+    passage: np.ndarray  # cosine with the passage vector, per row of `rows`
+    best_sentence: np.ndarray  # cosine with the passage's closest sentence, per row of `rows`
     candidates: np.ndarray  # rows near the query, by either vector
 
 
@@ -66,9 +68,11 @@ class Index:
         self.index_dir, self.folder, self.manifest = index_dir, folder, manifest
         self.documents = DocumentStore(folder)
         self.source_names = list(self.documents)
-        self.vectors = np.load(folder / "vectors.npy", mmap_mode="r")
-        self.sentence_vectors = np.load(folder / "sentence_vectors.npy", mmap_mode="r")
-        self.sentence_offsets = np.load(folder / "sentence_offsets.npy", mmap_mode="r")
+        self.vectors = map_array(folder / "vectors.npy")
+        self.sentence_vectors = map_array(folder / "sentence_vectors.npy")
+        self.sentence_offsets = map_array(folder / "sentence_offsets.npy")
+        self.vector_rows = RowFile(folder / "vectors.npy")  # the few rows a question reads (see RowFile)
+        self.sentence_rows = RowFile(folder / "sentence_vectors.npy")
         self.passages = PassageStore(folder / "passages", self.source_names, self.sentence_offsets)
         self.voices = [Voice(**v) for v in _json(folder / "voices.json")]
         self.passage_voices = np.load(folder / "passage_voices.npy")
@@ -193,7 +197,7 @@ class Index:
             sentences = np.asarray(self.sentence_vectors @ query, dtype=np.float32)
             best = np.maximum.reduceat(sentences, self.sentence_offsets[:-1]) if total else passage
             near = np.concatenate([_top(passage, depth), self.sentence_owners[_top(sentences, depth)]])
-            return DenseHits(passage, best, np.unique(near))
+            return DenseHits(np.arange(total), passage, best, np.unique(near))
         from qabot.vector_index import search
 
         passage_rows = search(self.dense, query[None, :], depth)[1][0]
@@ -202,31 +206,32 @@ class Index:
         return self.dense_scores(query, rows)
 
     def dense_scores(self, query: np.ndarray, rows: np.ndarray) -> DenseHits:
-        """Both exact cosines for the given passage rows only (zero elsewhere): only their vectors
-        are read from the memory maps."""
-        rows = np.asarray(rows, dtype=np.int64)
-        passage = np.zeros(len(self.passages), dtype=np.float32)
-        best = np.zeros(len(self.passages), dtype=np.float32)
-        if rows.size:
-            passage[rows] = self.vectors[rows] @ query
-            firsts, lasts = self.sentence_offsets[rows], self.sentence_offsets[rows + 1]
-            counts = lasts - firsts
+        """Both exact cosines for the given passage rows only: only their vectors are read from
+        the memory maps."""
+        rows = np.unique(np.asarray(rows, dtype=np.int64))
+        passage = np.asarray(self.vector_rows.take(rows) @ query, dtype=np.float32).reshape(-1)
+        best = np.zeros(len(rows), dtype=np.float32)
+        firsts, lasts = self.sentence_offsets[rows], self.sentence_offsets[rows + 1]
+        counts = lasts - firsts
+        if counts.sum():
             has = counts > 0
             starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-            sentences = np.repeat(firsts - starts, counts) + np.arange(int(counts.sum()))
-            similarities = np.asarray(self.sentence_vectors[sentences] @ query, dtype=np.float32)
-            if similarities.size:
-                best[rows[has]] = np.maximum.reduceat(similarities, starts[has])
-        return DenseHits(passage, best, rows)
+            similarities = np.asarray(self.sentence_rows.spans(firsts, lasts) @ query, dtype=np.float32)
+            best[has] = np.maximum.reduceat(similarities, starts[has])
+        return DenseHits(rows, passage, best, rows)
 
     def sentence_similarities(self, row: int, query: np.ndarray) -> np.ndarray:
         """Cosine of `query` with each sentence of passage `row`."""
-        first, last = self.sentence_offsets[row], self.sentence_offsets[row + 1]
-        return np.asarray(self.sentence_vectors[first:last] @ query, dtype=np.float32)
+        first, last = int(self.sentence_offsets[row]), int(self.sentence_offsets[row + 1])
+        return np.asarray(self.sentence_rows.span(first, last) @ query, dtype=np.float32)
 
     def lexical_scores(self, text: str) -> np.ndarray:
         """BM25 score of every passage for `text`."""
         return self.lexical.scores(text)
+
+    def lexical_hits(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(rows ascending, BM25 scores) of the passages sharing a word with `text`."""
+        return self.lexical.hits(text)
 
     @property
     def vocabulary(self):
