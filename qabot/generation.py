@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qabot.index import ACRONYMS_NAME, Voice
+from qabot.index import ACRONYMS_NAME, LOW_CONTENT_NAME, Voice
+from qabot.lexical import STOPWORDS
+from qabot.ranking import low_content
 from qabot.manifest import GENERATION_PREFIX, Manifest, switch_current
 from qabot.passages import Passage
 from qabot.settings import Settings
@@ -64,6 +66,7 @@ def write_generation(settings: Settings, manifest: Manifest, records: list[Passa
         _write_json(staging / ACRONYMS_NAME, mine_acronyms(d.text for d in documents))
         np.save(staging / "passage_voices.npy", passage_voices)
         np.save(staging / "passage_sources.npy", np.array([source_numbers[r.passage.source] for r in records], np.int32))
+        np.save(staging / LOW_CONTENT_NAME, np.array([low_content(r.passage.text, STOPWORDS) for r in records], np.float64))
         vectors = _write_rows(staging / "vectors.npy", (r.vector[None, :] for r in records), len(records), manifest.dims)
         sentence_vectors = _write_rows(
             staging / "sentence_vectors.npy", (r.sentence_vectors for r in records), int(sentence_offsets[-1]), manifest.dims

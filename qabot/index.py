@@ -22,6 +22,7 @@ from qabot.sources import Document
 from qabot.store import DocumentStore, PassageStore, RowFile, map_array
 
 ACRONYMS_NAME = "acronyms.json"
+LOW_CONTENT_NAME = "low_content.npy"  # qabot.ranking.low_content of each passage, computed when written
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,24 @@ class DenseHits:
     candidates: np.ndarray  # rows near the query, by either vector
 
 
+@dataclass(frozen=True)
+class RowVectors:
+    """The vectors of some passage rows, read once and scored against any query."""
+
+    rows: np.ndarray
+    passages: np.ndarray  # one vector per row
+    sentences: np.ndarray  # the rows' sentence vectors, row after row
+    has_sentences: np.ndarray  # per row
+    starts: np.ndarray  # where each row with sentences starts in `sentences`
+
+    def score(self, query: np.ndarray) -> DenseHits:
+        passage = np.asarray(self.passages @ query, dtype=np.float32).reshape(-1)
+        best = np.zeros(len(self.rows), dtype=np.float32)
+        if len(self.sentences):
+            best[self.has_sentences] = np.maximum.reduceat(np.asarray(self.sentences @ query, dtype=np.float32), self.starts)
+        return DenseHits(self.rows, passage, best, self.rows)
+
+
 class Index:
     """Documents, passages, vectors, BM25 and the voice table of one generation."""
 
@@ -78,6 +97,7 @@ class Index:
         self.passage_voices = np.load(folder / "passage_voices.npy")
         self.passage_sources = np.load(folder / "passage_sources.npy")
         self.lexical = LexicalIndex.load(folder / "bm25")
+        self._low_content = map_array(folder / LOW_CONTENT_NAME) if (folder / LOW_CONTENT_NAME).is_file() else None
         self.dense = self.sentence_index = None
         if manifest.approximate:  # flat search is a numpy product over the memory-mapped vectors
             self.dense = read_vector_index(folder / "dense.faiss", manifest.vector_index)
@@ -126,6 +146,16 @@ class Index:
     def sentence_owners(self) -> np.ndarray:
         """The passage row of each sentence vector (made on first use: approximate search needs it)."""
         return np.repeat(np.arange(len(self.passages)), np.diff(self.sentence_offsets))
+
+    def low_content(self, row: int) -> float:
+        """How little passage `row` reads like prose (see `qabot.ranking.low_content`), read from the
+        generation (computed on the fly for one written before it was stored)."""
+        if self._low_content is not None:
+            return float(self._low_content[row])
+        from qabot.lexical import STOPWORDS
+        from qabot.ranking import low_content
+
+        return low_content(self.passages[row].text, STOPWORDS)
 
     def acronyms(self) -> dict[str, str]:
         """ACRONYM → full name as the documents define them, mined when the generation was written
@@ -206,19 +236,16 @@ class Index:
         return self.dense_scores(query, rows)
 
     def dense_scores(self, query: np.ndarray, rows: np.ndarray) -> DenseHits:
-        """Both exact cosines for the given passage rows only: only their vectors are read from
-        the memory maps."""
+        """Both exact cosines for the given passage rows only: only their vectors are read."""
+        return self.row_vectors(rows).score(query)
+
+    def row_vectors(self, rows: np.ndarray) -> RowVectors:
+        """The passage and sentence vectors of some rows (ascending, no repeats), read from disk once."""
         rows = np.unique(np.asarray(rows, dtype=np.int64))
-        passage = np.asarray(self.vector_rows.take(rows) @ query, dtype=np.float32).reshape(-1)
-        best = np.zeros(len(rows), dtype=np.float32)
         firsts, lasts = self.sentence_offsets[rows], self.sentence_offsets[rows + 1]
         counts = lasts - firsts
-        if counts.sum():
-            has = counts > 0
-            starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-            similarities = np.asarray(self.sentence_rows.spans(firsts, lasts) @ query, dtype=np.float32)
-            best[has] = np.maximum.reduceat(similarities, starts[has])
-        return DenseHits(rows, passage, best, rows)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        return RowVectors(rows, self.vector_rows.take(rows), self.sentence_rows.spans(firsts, lasts), counts > 0, starts[counts > 0])
 
     def sentence_similarities(self, row: int, query: np.ndarray) -> np.ndarray:
         """Cosine of `query` with each sentence of passage `row`."""

@@ -96,7 +96,8 @@ class LexicalIndex:
 
     def hits(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         """(rows ascending, BM25 scores) of the passages containing a query word: only the query
-        words' postings are read, so a question costs what its words occur in, not the corpus size."""
+        words' postings are read, so a question costs what its words occur in (all of them for a
+        word in every passage), never a pass over every passage in Python."""
         ids = [self.vocabulary[t] for t in tokenize(query) if t in self.vocabulary]
         if not ids:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
@@ -113,3 +114,4 @@ class LexicalIndex:
 def _postings(column, first: int, last: int) -> np.ndarray:
     """One term's slice of a posting column: an array when built, a `RowFile` when loaded."""
     return column.span(int(first), int(last)) if hasattr(column, "span") else column[first:last]
+

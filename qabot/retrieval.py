@@ -21,11 +21,11 @@ from qabot.errors import UnknownSourceError
 from qabot.display import display_span
 from qabot.follow_up import FollowUp, Locality
 from qabot.index import Index
-from qabot.lexical import STOPWORDS, tokenize
+from qabot.lexical import tokenize
 from qabot.perspectives import by_best_excerpt, split_addressed, voice_evidence, voice_name
 from qabot.progress import Reporter
 from qabot.question import clean_question
-from qabot.ranking import boost, fingerprint, fuse, fuse_rankings, low_content, prefer_near, without_near_duplicates
+from qabot.ranking import boost, fingerprint, fuse, fuse_rankings, prefer_near, without_near_duplicates
 from qabot.settings import Settings
 from qabot.scan import SYNONYMS_NAME
 
@@ -60,7 +60,6 @@ class Retriever:
         self.encode = functools.lru_cache(maxsize=512)(self._encode)  # a follow-up re-encodes its context
         self._voice_terms = [set(tokenize(" ".join(p for p in (v.author, v.speaker) if p))) for v in index.voices]
         self.aliases = self._aliases(settings)
-        self._low_content: dict[int, float] = {}  # filled lazily: a passage's score never changes
 
     def _aliases(self, settings: Settings) -> Aliases:
         """The user's synonyms file and the aliases the documents state ("Full Name (ACRONYM)")."""
@@ -165,12 +164,7 @@ class Retriever:
     def lexical_hits(self, question: str, context: str | None) -> tuple[np.ndarray, np.ndarray]:
         """`lexical_scores` for the passages sharing a word with the question, its aliases or its
         context only: (rows ascending, scores)."""
-        parts = [(1.0, *self.index.lexical_hits(question))]
-        expansions = self.aliases.expansions(question)
-        if expansions and self.settings.retrieval.alias_weight:
-            parts.append((self.settings.retrieval.alias_weight, *self.index.lexical_hits(" ".join(expansions))))
-        if context:
-            parts.append((self.settings.retrieval.context_weight, *self.index.lexical_hits(context)))
+        parts = [(weight, *self.index.lexical_hits(text)) for text, weight in self._lexical_texts(question, context)]
         if len(parts) == 1:
             return parts[0][1], parts[0][2]
         rows = np.unique(np.concatenate([found for _, found, _ in parts]))
@@ -178,6 +172,16 @@ class Retriever:
         for weight, found, values in parts[1:]:
             scores = scores + weight * _values_at(found, values, rows)
         return rows, scores
+
+    def _lexical_texts(self, question: str, context: str | None) -> list[tuple[str, float]]:
+        """What BM25 scores, with weights: the question, the other names of what it names, its context."""
+        texts = [(question, 1.0)]
+        expansions = self.aliases.expansions(question)
+        if expansions and self.settings.retrieval.alias_weight:
+            texts.append((" ".join(expansions), self.settings.retrieval.alias_weight))
+        if context:
+            texts.append((context, self.settings.retrieval.context_weight))
+        return texts
 
     def _encode(self, text: str) -> np.ndarray:
         vector = np.asarray(self.encoder.encode_query(text), dtype=np.float32)
@@ -281,22 +285,25 @@ class Retriever:
         return [number for number, terms in enumerate(self._voice_terms) if terms & names] if names else []
 
     def _low_content_of(self, row: int) -> float:
-        if row not in self._low_content:
-            self._low_content[row] = low_content(self.index.passages[row].text, STOPWORDS)
-        return self._low_content[row]
+        return self.index.low_content(row)
 
     def _floors(self, vector: np.ndarray, found: np.ndarray, raw: np.ndarray, top: float) -> tuple[float, float] | None:
         """Typical (median) dense and BM25 scores from a fixed sample of passages, on approximate
         indexes (where only candidates are scored); None on flat ones (medians over everything)."""
         if not self.index.approximate:
             return None
-        total = len(self.index.passages)
-        sample = np.linspace(0, total - 1, num=min(self.settings.retrieval.floor_sample, total)).astype(np.int64)
-        hits = self.index.dense_scores(vector, sample)
+        hits = self._floor_vectors.score(vector)
         weight = self.settings.retrieval.sentence_weight
         dense = weight * hits.best_sentence + (1 - weight) * hits.passage
         lexical = _values_at(found, raw, hits.rows) / top if top > 0 else np.zeros(len(hits.rows), dtype=np.float32)
         return float(np.median(dense)), float(np.median(lexical))
+
+    @functools.cached_property
+    def _floor_vectors(self):
+        """The vectors of a fixed sample of passages, read once for every question's floors."""
+        total = len(self.index.passages)
+        sample = np.linspace(0, total - 1, num=min(self.settings.retrieval.floor_sample, total)).astype(np.int64)
+        return self.index.row_vectors(sample)
 
     # ----------------------------------------------------------------------------- excerpts
 

@@ -159,7 +159,7 @@ class IndexingSettings(BaseModel):
         50_000, ge=1, description="Dense vectors (passages plus sentences) from which `auto` builds an approximate index."
     )
     ivf_lists: int = Field(0, ge=0, description="IVF k-means lists; 0 = about 2 x sqrt(vectors).")
-    ivf_nprobe: int = Field(32, ge=1, description="IVF lists searched per query (recall vs speed).")
+    ivf_nprobe: int = Field(16, ge=1, description="IVF lists searched per query (recall vs speed).")
     hnsw_m: int = Field(16, ge=4, description="HNSW graph degree.")
     hnsw_ef_construction: int = Field(40, ge=8, description="HNSW build-time search depth.")
     hnsw_ef_search: int = Field(192, ge=8, description="HNSW query-time search depth (recall vs speed).")
