@@ -118,6 +118,12 @@ def perspectives_of(engine, page: Page) -> PerspectivesReply:
     return PerspectivesReply(perspectives, page)
 
 
+def also_of(engine, excerpt: Excerpt, source: str | None = None) -> AlsoReply:
+    """The passages of other sources that state a claim of `excerpt`, within the filter `source`;
+    stateless, so an "Also said by" button works for whoever clicks."""
+    return AlsoReply(excerpt, engine.retriever().corroborating(excerpt, source))
+
+
 def context_of(engine, excerpt: Excerpt) -> ContextReply:
     """`excerpt` with the text around it in its document (display-normalised)."""
     before, after = engine.retriever().index.surrounding(
@@ -208,7 +214,7 @@ class Conversation:
 
     def also(self, excerpt: Excerpt) -> AlsoReply:
         """The passages of other sources that state a claim of `excerpt` (within the source filter)."""
-        return AlsoReply(excerpt, self.engine.retriever().corroborating(excerpt, self.source))
+        return also_of(self.engine, excerpt, self.source)
 
     def set_source(self, name: str) -> MessageReply:
         """Quote only the document `name` (a file name or an unambiguous prefix) from now on."""

@@ -22,10 +22,12 @@ import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
-from qabot.conversation import Page, SourcesReply, answer_page
+from qabot.conversation import Page, PerspectivesReply, SourcesReply, answer_page, perspectives_of
 from qabot.discord_chat import ChatMixin
-from qabot.discord_render import SORRY, EMBEDS_PER_MESSAGE, answer_message, source_choices, sources_message, text_message
-from qabot.discord_views import AnswerView
+from qabot.discord_render import (
+    SORRY, EMBEDS_PER_MESSAGE, answer_message, perspectives_message, source_choices, sources_message, text_message,
+)
+from qabot.discord_views import AnswerView, PerspectivesView
 from qabot.engine import Engine
 from qabot.errors import DiscordTokenError, QabotError
 from qabot.sessions import BoundedStore, RateLimiter
@@ -60,12 +62,16 @@ def slash_commands(max_question_chars: int) -> list[app_commands.Command]:
     """
 
     @app_commands.command()
-    @app_commands.describe(question="Your question, in your own words", source="Quote only this document")
+    @app_commands.describe(
+        question="Your question, in your own words", source="Quote only this document",
+        perspectives="Show each voice's best excerpt instead, and who seems not to address the question",
+    )
     async def ask(
-        interaction: discord.Interaction, question: app_commands.Range[str, 1, max_question_chars], source: str | None = None
+        interaction: discord.Interaction, question: app_commands.Range[str, 1, max_question_chars],
+        source: str | None = None, perspectives: bool = False,
     ) -> None:
         """Ask the documents: the answer is verbatim excerpts, each with its citation."""
-        await interaction.client.answer_slash(interaction, question, source)
+        await interaction.client.answer_slash(interaction, question, source, perspectives)
 
     @ask.autocomplete("source")
     async def ask_source(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -160,22 +166,28 @@ class QabotBot(ChatMixin, discord.Client):
         return (f"You're asking quickly (at most {limit.rate_limit} questions per {limit.rate_window:g} s). "
                 f"Please try again in {max(1, round(wait))} s.")
 
-    async def send_answer(self, send, reply, owner_id: int, echo: bool = True, **options) -> discord.Message:
-        """Send an answer with its buttons through `send` (a channel's or an interaction followup's)."""
-        message = answer_message(reply, question_echo=echo)
-        view = AnswerView(reply, owner_id, self.settings.discord.button_timeout)
+    async def send_reply(self, send, reply, owner_id: int, echo: bool = True, **options) -> discord.Message:
+        """Send an answer or a perspectives reply with its buttons through `send` (a channel's or an
+        interaction followup's)."""
+        timeout = self.settings.discord.button_timeout
+        if isinstance(reply, PerspectivesReply):
+            message, view = perspectives_message(reply), PerspectivesView(reply, owner_id, timeout)
+        else:
+            message, view = answer_message(reply, question_echo=echo), AnswerView(reply, owner_id, timeout)
         if view.children:
             options["view"] = view
         sent = await send(content=message.content or None, embeds=message.embeds, **options)
         view.message = sent
         return sent
 
-    async def answer_slash(self, interaction: discord.Interaction, question: str, source: str | None) -> None:
+    async def answer_slash(self, interaction: discord.Interaction, question: str, source: str | None,
+                           perspectives: bool = False) -> None:
         if await self.refuse_if_rate_limited(interaction):
             return
         await interaction.response.defer(thinking=True)
-        reply = await self.run_blocking(answer_page, self.engine, Page(question, None, source or None, 0, self.k))
-        await self.send_answer(interaction.followup.send, reply, interaction.user.id, wait=True)
+        produce = perspectives_of if perspectives else answer_page
+        reply = await self.run_blocking(produce, self.engine, Page(question, None, source or None, 0, self.k))
+        await self.send_reply(interaction.followup.send, reply, interaction.user.id, wait=True)
 
     async def source_choices(self, typed: str) -> list[app_commands.Choice[str]]:
         """Autocomplete cannot be deferred: offer nothing rather than wait for an index still loading."""

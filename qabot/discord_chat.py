@@ -1,7 +1,8 @@
 """Questions typed into Discord: a mention (or any message in a question channel) starts a thread.
 
 Each thread is one conversation, as in the REPL: follow-ups are read with the thread's earlier
-questions, and "more", ":source NAME", ":context N", ":new"… work the same way. Conversations
+questions, and "more", ":source NAME", ":context N", ":perspectives", ":also N", ":new"… work
+the same way. Conversations
 live in a bounded store (least recently used and idle ones are forgotten); a thread the bot
 started whose conversation was forgotten simply starts a new one.
 """
@@ -16,9 +17,9 @@ from dataclasses import dataclass, field
 import discord
 
 from qabot.chat import HelpReply, QuitReply, handle_line
-from qabot.conversation import AnswerReply, ContextReply, Conversation, SourcesReply
+from qabot.conversation import AlsoReply, AnswerReply, ContextReply, Conversation, PerspectivesReply, SourcesReply
 from qabot.discord_render import (
-    SORRY, Message, context_message, help_message, sources_message, text_message, thread_name,
+    SORRY, Message, also_message, context_message, help_message, sources_message, text_message, thread_name,
 )
 from qabot.errors import QabotError
 
@@ -38,7 +39,7 @@ class ThreadConversation:
 
 class ChatMixin:
     """`on_message` for the bot; expects its `engine`, `k`, `settings`, `conversations`, `rate_limiter`,
-    `run_blocking`, `send_answer` and `slow_down`."""
+    `run_blocking`, `send_reply` and `slow_down`."""
 
     async def on_message(self, message: discord.Message) -> None:
         if message.author.bot or self.user is None or message.author.id == self.user.id:
@@ -102,10 +103,12 @@ class ChatMixin:
             return channel
 
     async def _send_reply(self, channel, reply, author_id: int) -> None:
-        if isinstance(reply, AnswerReply):
-            await self.send_answer(channel.send, reply, author_id, echo=False)
+        if isinstance(reply, (AnswerReply, PerspectivesReply)):
+            await self.send_reply(channel.send, reply, author_id, echo=False)
             return
-        if isinstance(reply, ContextReply):
+        if isinstance(reply, AlsoReply):
+            message = also_message(reply)
+        elif isinstance(reply, ContextReply):
             message = context_message(reply)
         elif isinstance(reply, SourcesReply):
             message = sources_message(reply)

@@ -4,7 +4,9 @@ Every Discord-specific limit and every cut lives here: a quote longer than its s
 message is cut at a word with an ellipsis, keeping the best sentence in view, and its citation
 (in the embed footer) is kept whole. Text from the sources or from users is escaped, so a quote
 can neither format nor hide text, and mentions are broken so nobody could be pinged even if a
-message were sent without the client's `allowed_mentions`.
+message were sent without the client's `allowed_mentions`. Every message shape the bot sends
+(answers, perspectives, "also said by", context, sources, help) lives here with those limits, which
+takes the module a little past 250 lines; split apart, the limits would be checked in two places.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
-from qabot.render import NOT_COVERED, citation, highlighted_parts, safe_source_name, shorten
+from qabot.render import NO_VOICE, NOT_COVERED, citation, highlighted_parts, safe_source_name, shorten
 
 CONTENT_CHARS = 2000
 TITLE_CHARS = 256
@@ -124,13 +126,16 @@ def fit_citation(excerpt, limit: int = FOOTER_CHARS) -> str:
     return _shorten_end(head, max(limit - len(location) - 3, 1)) + " · " + location[-(limit - 4) :]
 
 
-def excerpt_embeds(numbered: list[tuple[int, object]], colour: discord.Colour) -> list[discord.Embed]:
-    """One embed per excerpt (number. title / quote / citation), all of them within 6,000 characters."""
+def excerpt_embeds(
+    numbered: list[tuple[int, object]], colour: discord.Colour, heading=lambda excerpt: excerpt.title or excerpt.source,
+) -> list[discord.Embed]:
+    """One embed per excerpt (number. heading / quote / citation), all of them within 6,000 characters;
+    the heading is the document's title unless `heading(excerpt)` says otherwise (a voice)."""
     numbered = numbered[:EMBEDS_PER_MESSAGE]
-    heads = [(label(f"{n}. {e.title or e.source}"), fit_citation(e)) for n, e in numbered]
+    heads = [(label(f"{n}. {heading(e)}"), fit_citation(e)) for n, e in numbered]
     overhead = sum(len(title) + len(footer) for title, footer in heads)
     if overhead > EMBED_TOTAL_CHARS // 2:  # absurdly long titles: give the quotes room first
-        heads = [(label(f"{n}. {e.title or e.source}", 100), fit_citation(e, 400)) for n, e in numbered]
+        heads = [(label(f"{n}. {heading(e)}", 100), fit_citation(e, 400)) for n, e in numbered]
         overhead = sum(len(title) + len(footer) for title, footer in heads)
     share = min(DESCRIPTION_CHARS, (EMBED_TOTAL_CHARS - overhead) // max(len(numbered), 1))
     embeds = []
@@ -163,6 +168,39 @@ def answer_message(reply, question_echo: bool = True) -> Message:
         lines.append("No passage matched." if reply.page.offset == 0 else "No more excerpts for this question.")
     content = shorten("\n".join(line for line in lines if line), CONTENT_CHARS)
     return Message(content, excerpt_embeds(numbered, NEAREST_COLOUR if reply.nearest else ANSWER_COLOUR))
+
+
+def perspectives_message(reply) -> Message:
+    """Who says what: one embed per addressing voice (headed by the voice, best first, at most 10),
+    and the voices that seem not to address the question named in the text."""
+    perspectives = reply.perspectives
+    lines = [f"**Perspectives on:** {escape(shorten(perspectives.answer.question, QUESTION_ECHO_CHARS))}"]
+    shown = perspectives.perspectives[:EMBEDS_PER_MESSAGE]
+    if not shown:
+        lines.append(NOT_COVERED if perspectives.answer.abstained else NO_VOICE)
+    elif len(perspectives.perspectives) > len(shown):
+        lines.append(f"(the {len(shown)} strongest of {len(perspectives.perspectives)} voices)")
+    if perspectives.not_addressed:
+        lines.append(escape(safe_source_name("Seem not to address it: " + ", ".join(perspectives.not_addressed))))
+    voices = {id(p.excerpt): p.voice for p in shown}
+    numbered = [(p.excerpt.rank, p.excerpt) for p in shown]
+    embeds = excerpt_embeds(numbered, ANSWER_COLOUR, heading=lambda excerpt: voices[id(excerpt)])
+    return Message(shorten("\n".join(lines), CONTENT_CHARS), embeds)
+
+
+def also_message(reply) -> Message:
+    """The passages of other sources that state a claim of an excerpt, the matching sentence in bold,
+    each headed by its voice."""
+    number = reply.excerpt.rank
+    if not reply.passages:
+        return Message(f"No other source states a claim of excerpt {number}.")
+    voices = {(a.source, a.start, a.end): a.voice for a in reply.excerpt.also}
+    shown = reply.passages[:EMBEDS_PER_MESSAGE]
+    embeds = excerpt_embeds(
+        [(e.rank, e) for e in shown], ANSWER_COLOUR,
+        heading=lambda e: voices.get((e.source, e.start, e.end)) or e.author or e.title or e.source,
+    )
+    return Message(f"**Also said by**, of excerpt {number}:", embeds)
 
 
 def context_message(reply) -> Message:

@@ -6,7 +6,10 @@ the speaker label, a document author in the voice's author). Reported: precision
 "addressed" (out of fold: 5 folds by question, bar fitted for the best recall at precision ≥ 0.9),
 the same under the bar in the settings, hit@1 of each addressed voice's excerpt against its gold
 span (the relevance rule of `qabot.evaluation`), and the warm latency of perspectives against a
-plain ask on the same questions.
+plain ask on the same questions. Two figures say why a voice's excerpt misses: whether its gold
+passage is among the voice's best three (`voice_hit@3`), and whether the excerpt is the gold
+passage or the one next to it (`voice_beside_gold@1`: the voice's argument runs over several
+passages and the best-scored one is a neighbour of the labelled one).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from qabot.calibration import count, fit_threshold, out_of_fold
 from qabot.evaluation import EvalInputError, find_occurrences
 from qabot.perspectives import voice_evidence
@@ -35,6 +39,8 @@ class VoiceCase:
     strength: float
     addressed: bool
     hit: bool | None  # None when not addressed (no gold span)
+    gold_rank: int | None = None  # the gold passage's place among the voice's own passages (1 = shown)
+    beside: bool | None = None  # the shown passage is the gold one or its neighbour in the document
 
 
 def normalised(name: str) -> str:
@@ -55,6 +61,19 @@ def covers_half(passage, source: str, spans: list[tuple[int, int]]) -> bool:
     )
 
 
+def gold_place(index, scores, voice: int, shown: int, span: dict) -> tuple[int | None, bool]:
+    """(the place of the voice's best gold-covering passage in its own ranking, whether the shown
+    passage is a gold one or next to one in the same document)."""
+    occurrences = find_occurrences(index.document(span["source"]).text, span["answer"])
+    own = np.flatnonzero(index.passage_voices == voice)
+    order = own[np.argsort(-scores[own], kind="stable")]
+    gold = [place for place, row in enumerate(order.tolist(), 1)
+            if covers_half(index.passages[row], span["source"], occurrences)]
+    rows = {int(order[place - 1]) for place in gold}
+    beside = any(abs(shown - row) <= 1 and index.passages[row].source == index.passages[shown].source for row in rows)
+    return (gold[0] if gold else None), beside
+
+
 def voice_cases(retriever, path: Path) -> tuple[list[VoiceCase], list[str]]:
     """Every labelled (question, voice) scored by the retriever, and `file:line: why` problems."""
     if not path.is_file():
@@ -71,17 +90,20 @@ def voice_cases(retriever, path: Path) -> tuple[list[VoiceCase], list[str]]:
             continue
         ranking = retriever.rank(question, None, None, retriever.settings.retrieval.mode)
         evidence = {e.voice: e for e in voice_evidence(ranking.scores, index.passage_voices)}
+        covered = ranking.evidence >= retriever.settings.retrieval.abstain_below  # else no voice addresses it
         labelled = [(g["voice"], g) for g in gold] + [(name, None) for name in silent]
         for name, span in labelled:
             voice = voice_number(index, name)
             if voice is None or voice not in evidence:
                 problems.append(f"{path}:{number}: no single indexed voice matches {name!r}")
                 continue
-            hit = None
+            hit = gold_rank = beside = None
             if span is not None:
-                occurrences = find_occurrences(index.document(span["source"]).text, span["answer"])
-                hit = covers_half(index.passages[evidence[voice].row], span["source"], occurrences)
-            cases.append(VoiceCase(str(data.get("id", number)), name, evidence[voice].strength, span is not None, hit))
+                gold_rank, beside = gold_place(index, ranking.scores, voice, evidence[voice].row, span)
+                hit = gold_rank == 1
+            strength = evidence[voice].strength if covered else 0.0
+            cases.append(VoiceCase(str(data.get("id", number)), name, strength, span is not None, hit,
+                                   gold_rank, beside))
     if not cases:
         raise EvalInputError(f"no usable question in {path}")
     return cases, problems
@@ -101,7 +123,13 @@ def evaluate_perspectives(retriever, cases: list[VoiceCase], questions: list[str
         "fitted_bar": round(fit(cases, labels), 4), "fold_bars": [round(b, 4) for b in bars],
         "addressed_precision_settings": round(now.precision, 4), "addressed_recall_settings": round(now.recall, 4),
         "voice_hit@1": round(statistics.fmean(hits), 4) if hits else 0.0,
+        "voice_hit@3": share([c.gold_rank is not None and c.gold_rank <= 3 for c in cases if c.addressed]),
+        "voice_beside_gold@1": share([bool(c.beside) for c in cases if c.addressed]),
     } | latency(retriever, questions)
+
+
+def share(flags: list[bool]) -> float:
+    return round(statistics.fmean(flags), 4) if flags else 0.0
 
 
 def latency(retriever, questions: list[str], repeats: int = 3) -> dict:

@@ -38,8 +38,14 @@ def voice_evidence(scores: np.ndarray, passage_voices: np.ndarray, allowed: np.n
     return sorted(result, key=lambda e: (-e.strength, e.row))
 
 
-def split_addressed(evidence: list[VoiceEvidence], bar: float) -> tuple[list[VoiceEvidence], list[VoiceEvidence]]:
-    """(voices that address the question, voices that seem not to), each strongest first."""
+def split_addressed(
+    evidence: list[VoiceEvidence], bar: float, covered: bool = True
+) -> tuple[list[VoiceEvidence], list[VoiceEvidence]]:
+    """(voices that address the question, voices that seem not to), each strongest first. Strength
+    is relative to the question's best passage, so when the sources do not cover the question at
+    all (`covered` false: retrieval abstains) no voice addresses it, however it compares."""
+    if not covered:
+        return [], list(evidence)
     return [e for e in evidence if e.strength >= bar], [e for e in evidence if e.strength < bar]
 
 

@@ -16,6 +16,7 @@ from qabot.answer import Answer, Excerpt
 NOT_COVERED = "The sources don't seem to cover this."
 NEAREST_HINT = "Type :nearest to see the closest passages anyway."
 MORE_HINT = "(more: Enter or :more)"
+NO_VOICE = "No voice clearly addresses this."
 
 Segment = tuple[str, str | None]  # (text, rich style or None)
 Line = list[Segment]
@@ -114,7 +115,7 @@ def perspectives_lines(perspectives) -> list[Line]:
     for perspective in perspectives.perspectives:
         lines += excerpt_lines(perspective.excerpt, heading=perspective.voice)
     if not perspectives.perspectives:
-        lines += [[("No voice clearly addresses this.", "yellow")], []]
+        lines += [[(NOT_COVERED if perspectives.answer.abstained else NO_VOICE, "yellow")], []]
     if perspectives.not_addressed:
         lines.append([(safe_source_name("Seem not to address it: " + ", ".join(perspectives.not_addressed)), "dim")])
     return lines

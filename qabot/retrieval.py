@@ -103,17 +103,15 @@ class Retriever:
         """The usual answer, plus the best excerpt of each voice that addresses the question (best
         first, ranked 1, 2, … in that list) and the names of the voices that seem not to."""
         question, ranking = self._ranked(question, source, context, None)
+        answer = self._answer(question, ranking, k or self.settings.k, 0)
         evidence = voice_evidence(ranking.scores, self.index.passage_voices, ranking.allowed)
-        addressed, silent = split_addressed(evidence, self.settings.retrieval.voice_bar)
+        addressed, silent = split_addressed(evidence, self.settings.retrieval.voice_bar, not answer.abstained)
         terms = set(tokenize(question))
         perspectives = []
         for number, item in enumerate(by_best_excerpt(addressed, ranking.scores), 1):
             excerpt = self.excerpt(item.row, float(ranking.scores[item.row]), number, terms, ranking.vector, ranking.allowed)
             perspectives.append(Perspective(self._voice_name(item.row), excerpt.source, excerpt))
-        return Perspectives(
-            self._answer(question, ranking, k or self.settings.k, 0),
-            tuple(perspectives), tuple(self._voice_name(item.row) for item in silent),
-        )
+        return Perspectives(answer, tuple(perspectives), tuple(self._voice_name(item.row) for item in silent))
 
     def _ranked(
         self, question: str, source: str | None, context: str | None, mode: str | None, follow_up: FollowUp | None = None

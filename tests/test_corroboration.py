@@ -57,3 +57,11 @@ def test_labelled_pairs_are_scored_and_reported_out_of_fold(retriever):
     report = evaluate_pairs(pairs, (0.8, 0.85))
     assert report["same_claim"] == 32 and len(report["fold_fits"]) == 5
     assert 0.0 <= report["precision_oof"] <= 1.0 and 0.0 <= report["recall_oof"] <= 1.0
+
+
+def test_separation_is_the_share_of_same_claim_pairs_scored_above_same_topic_ones():
+    from qabot.corroboration_eval import separation
+
+    assert separation([0.9, 0.8, 0.1], [True, True, False]) == 1.0
+    assert separation([0.1, 0.9], [True, False]) == 0.0
+    assert separation([0.5, 0.5, 0.9, 0.2], [True, False, True, False]) == 0.875  # a tie counts half

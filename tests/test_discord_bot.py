@@ -177,6 +177,77 @@ def test_every_message_in_a_question_channel_is_a_question(chat):
     assert fake.identify["intents"] & MESSAGE_CONTENT_INTENT
 
 
+# ------------------------------------------------------------------------------ who says what
+
+
+def voice_of(embed: dict) -> str:
+    return unmarked(embed["title"]).split(". ", 1)[1]
+
+
+def test_ask_with_perspectives_gives_each_voice_its_excerpt_and_names_the_silent_ones(chat, seeds_dir):
+    _, reply = ask(chat, "Was the CSTO intervention legal?", perspectives=True)
+    assert reply["content"].startswith("**Perspectives on:** Was the CSTO intervention legal?")
+    assert "Seem not to address it:" in reply["content"]
+    voices = [voice_of(embed) for embed in reply["embeds"]]
+    assert len(voices) >= 2 and len(set(voices)) == len(voices)
+    silent = reply["content"].split("Seem not to address it:", 1)[1]
+    assert not any(voice in silent for voice in voices)
+    for embed in reply["embeds"]:
+        source, start, end = cited(embed)
+        assert normalise((seeds_dir / source).read_text(encoding="utf-8")[start:end]) == unmarked(embed["description"])
+    assert {"Context 1", "Context 2"} <= set(buttons(reply))
+
+
+def test_perspectives_of_an_off_topic_question_say_the_sources_do_not_cover_it(chat):
+    _, reply = ask(chat, OFF_TOPIC, perspectives=True)
+    assert NOT_COVERED in reply["content"] and "Seem not to address it:" in reply["content"] and reply["embeds"] == []
+    _, answer = ask(chat, OFF_TOPIC)
+    assert "Perspectives" not in buttons(answer)
+
+
+def test_perspectives_respect_the_source_filter(chat):
+    _, reply = ask(chat, "Was the CSTO intervention legal?", source="002", perspectives=True)
+    assert reply["embeds"] and {cited(embed)[0][:3] for embed in reply["embeds"]} == {"002"}
+    assert not any(label.startswith("Also said by") for label in buttons(reply))  # no other document is allowed
+
+
+def test_perspectives_button_answers_the_asker_in_public_and_anyone_else_privately(chat):
+    _, answer = ask(chat, ON_TOPIC)
+    bobs = chat.run(chat.discord.reply_to(chat.run(chat.discord.click(answer, "Perspectives", user="bob"))))
+    assert bobs["flags"] & EPHEMERAL and bobs["content"].startswith(f"**Perspectives on:** {ON_TOPIC}")
+    click = chat.run(chat.discord.click(answer, "Perspectives"))
+    alices = chat.run(chat.discord.reply_to(click))
+    assert click.response_type == 7 and not alices["flags"] & EPHEMERAL
+    assert [cited(e) for e in alices["embeds"]] == [cited(e) for e in bobs["embeds"]]
+    assert buttons(chat.discord.messages[answer["id"]])["Perspectives"]["disabled"]
+
+
+def test_also_said_by_shows_other_sources_stating_the_claim_only_to_the_clicker(chat):
+    _, answer = ask(chat, ON_TOPIC)
+    also = sorted(label for label in buttons(answer) if label.startswith("Also said by · "))
+    assert also, buttons(answer)
+    number = int(also[0].rsplit(" ", 1)[1])
+    [excerpt] = [e for e in answer["embeds"] if e["title"].startswith(f"{number}.")]
+    click = chat.run(chat.discord.click(answer, also[0], user="bob"))
+    reply = chat.run(chat.discord.reply_to(click))
+    assert chat.discord.visible_only_to[click.original_id] == chat.discord.users["bob"]["id"]
+    assert reply["content"] == f"**Also said by**, of excerpt {number}:" and reply["embeds"]
+    assert all(cited(e)[0] != cited(excerpt)[0] for e in reply["embeds"])  # never the excerpt's own document
+    assert all("**" in e["description"] for e in reply["embeds"])  # the matching sentence in bold
+
+
+def test_thread_understands_perspectives_and_also(chat):
+    fake = chat.discord
+    thread, _ = thread_answer(chat, "{bot} " + ON_TOPIC)
+    replies = []
+    for line in (":perspectives", ":also 1"):
+        sent = chat.run(fake.say(line, channel_id=thread["id"]))
+        replies += chat.run(fake.bot_messages_after(sent))
+    perspectives, also = replies
+    assert perspectives["content"].startswith("**Perspectives on:**") and perspectives["embeds"]
+    assert also["content"].startswith(("**Also said by**, of excerpt 1", "No other source states a claim of excerpt 1"))
+
+
 # ------------------------------------------------------------------------------ limits
 
 
@@ -185,13 +256,14 @@ def test_every_payload_the_bot_sent_is_within_discord_limits(chat):
     before = len(fake.requests)
     ask(chat, "why " * 490 + "did the CSTO intervene?")  # near the 2,000-character limit
     _, answer = ask(chat, ON_TOPIC)
-    for label in ("More", "Context 1"):
+    for label in ("More", "Context 1", "Perspectives", next(b for b in buttons(answer) if b.startswith("Also"))):
         chat.run(fake.reply_to(chat.run(fake.click(answer, label))))
+    ask(chat, ON_TOPIC, perspectives=True)
     _, abstained = ask(chat, OFF_TOPIC)
     chat.run(fake.reply_to(chat.run(fake.click(abstained, "Closest passages"))))
     chat.run(fake.reply_to(chat.run(fake.slash("sources"))))
     thread, _ = thread_answer(chat, "{bot} " + ON_TOPIC)
-    for line in ("more", ":sources", ":help", ":context 9", ":nonsense"):
+    for line in ("more", ":sources", ":help", ":context 9", ":nonsense", ":perspectives", ":also 1"):
         chat.run(fake.bot_messages_after(chat.run(fake.say(line, channel_id=thread["id"]))))
     sent = fake.requests[before:]
     bodies = [r.body.get("data") or {} if r.path.startswith("/interactions/") else r.body

@@ -4,11 +4,15 @@ and text from sources or users can neither format nor ping."""
 from __future__ import annotations
 
 from fake_discord import problems
-from qabot.answer import Answer, Excerpt, Highlight
-from qabot.conversation import AnswerReply, Page, SourcesReply
+import asyncio
+from dataclasses import replace
+
+from qabot.answer import Also, Answer, Excerpt, Highlight, Perspective, Perspectives
+from qabot.conversation import AnswerReply, Page, PerspectivesReply, SourcesReply
 from qabot.discord_render import (
-    answer_message, escape, shorten_start, source_choices, sources_message, thread_name,
+    answer_message, escape, perspectives_message, shorten_start, source_choices, sources_message, thread_name,
 )
+from qabot.discord_views import AnswerView
 from qabot.index import SourceInfo
 
 WORDS = "the alliance sent peacekeepers to guard airports and power stations while talks went on "
@@ -107,3 +111,29 @@ def test_a_follow_up_shows_the_question_it_leans_on_and_its_resolved_reading():
     content = answer_message(AnswerReply(answer, page)).content
     assert "*(read as a follow-up to: What did Lukyanov write?)*" in content
     assert "*(read as: Does Fyodor A. Lukyanov think so?)*" in content
+
+
+def test_ten_corroborated_excerpts_keep_every_button_within_five_rows():
+    also = (Also("other.txt", 0, 50, "Someone Else"),)
+    shown = [replace(excerpt(WORDS * 3, source=f"{n}.txt", rank=n + 1), also=also) for n in range(10)]
+
+    async def components():
+        return AnswerView(reply_of(*shown), owner_id=1, timeout=60).to_components()
+
+    rows = asyncio.run(components())
+    labels = [button["label"] for row in rows for button in row["components"]]
+    assert problems({"content": "x", "components": rows}) == []
+    assert {f"Context {n}" for n in range(1, 11)} | {f"Also said by · {n}" for n in range(1, 11)} <= set(labels)
+    assert "Perspectives" in labels
+
+
+def test_perspectives_of_many_voices_fit_one_message_and_name_the_rest_inertly():
+    voices = [Perspective(f"Voice {n} <@123456789012345678>", f"{n}.txt",
+                          excerpt(WORDS * 20, source=f"{n}.txt", rank=n + 1)) for n in range(12)]
+    silent = tuple(f"Silent voice {n} @everyone" for n in range(200))
+    reply = PerspectivesReply(Perspectives(reply_of().answer, tuple(voices), silent), Page("What happened?"))
+    message = perspectives_message(reply)
+    assert problems(payload(message)) == [] and len(message.embeds) == 10
+    assert "(the 10 strongest of 12 voices)" in message.content and "Seem not to address it: Silent voice 0" in message.content
+    assert "@everyone" not in message.content and "<@123456789012345678>" not in str(payload(message))
+    assert message.embeds[0].title.startswith("1. Voice 0")

@@ -47,6 +47,13 @@ def test_a_voice_that_does_not_address_it_is_named_as_such(retriever):
     assert speakers & set(result.not_addressed)  # the round-table speakers do not discuss legality
 
 
+def test_when_the_sources_do_not_cover_a_question_no_voice_addresses_it(retriever):
+    result = retriever.perspectives("What is the best recipe for chocolate cake?")
+    assert result.answer.abstained and result.perspectives == ()
+    assert set(result.not_addressed) == {v.label for v in retriever.index.voices}
+    assert split_addressed(voice_evidence(np.array([1.0, 0.9]), np.array([0, 1])), 0.5, covered=False)[0] == []
+
+
 def test_perspectives_respect_the_source_filter(retriever):
     result = retriever.perspectives(SEVERAL_VOICES, source="003")
     assert all(p.source.startswith("003") for p in result.perspectives)
@@ -90,3 +97,6 @@ def test_labelled_voices_are_matched_and_scored(retriever, tmp_path):
     cases, problems = voice_cases(retriever, sample)
     assert len(cases) == 18 and len(problems) == 1 and problems[0].startswith(f"{sample}:3:")
     assert all((c.hit is None) != c.addressed for c in cases)
+    for case in (c for c in cases if c.addressed):  # every gold span lies in a passage of its voice
+        assert case.gold_rank is not None and case.hit == (case.gold_rank == 1)
+        assert case.beside or not case.hit  # the gold passage itself counts as beside the gold
