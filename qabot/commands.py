@@ -172,6 +172,8 @@ def run_bench(args: argparse.Namespace) -> int:
         raise SettingsError(f"--sizes takes whole numbers separated by commas, not '{args.sizes}'") from None
     if any(size < 1 for size in sizes):
         raise SettingsError("--sizes must be positive")
+    if args.conversations is not None:
+        return _bench_conversations(args)
     if args.corpus is not None:
         if args.corpus < 1:
             raise SettingsError("--corpus must be positive")
@@ -181,6 +183,17 @@ def run_bench(args: argparse.Namespace) -> int:
         print(json.dumps(results))
     else:
         benchmark.print_table(results)
+    return 0
+
+
+def _bench_conversations(args: argparse.Namespace) -> int:
+    from qabot import conversation_bench
+
+    results = conversation_bench.run_conversation_bench(settings_from(args), args.conversations)
+    if args.json:
+        print(json.dumps(results))
+    else:
+        conversation_bench.print_conversation_bench(results)
     return 0
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from qabot.answer import Answer, Excerpt, Perspectives
 from qabot.display import normalise
 from qabot.errors import QabotError
-from qabot.follow_up import FollowUp, Turn, read, turn_after
+from qabot.follow_up import FollowUp, Turn, may_stand_alone, read, stands_alone, turn_after
 from qabot.follow_up import is_follow_up  # noqa: F401  (kept where callers found it)
 from qabot.index import SourceInfo
 
@@ -114,7 +114,9 @@ def answer_page(engine, page: Page, nearest: bool = False) -> AnswerReply:
 
 def perspectives_of(engine, page: Page) -> PerspectivesReply:
     """Who says what about `page`'s question; stateless like `answer_page`."""
-    perspectives = engine.retriever().perspectives(page.question, source=page.source, context=page.context, k=page.k)
+    perspectives = engine.retriever().perspectives(
+        page.question, source=page.source, context=page.context, k=page.k, follow_up=page.follow_up
+    )
     return PerspectivesReply(perspectives, page)
 
 
@@ -162,10 +164,23 @@ class Conversation:
         """Answer `question`, read against the previous turn (see `qabot.follow_up.read`)."""
         with self._lock:
             follow_up = read(question, self.turn)
+            if follow_up is not None:
+                follow_up = self._unless_new_topic(follow_up, question)
             reply = answer_page(self.engine, Page(question, follow_up, self.source, 0, self.k))
             self.turn = turn_after(self.engine.retriever().index, reply.answer, follow_up, self.turn)
             self.shown = {}
             return self._record(reply)
+
+    def _unless_new_topic(self, follow_up: FollowUp, question: str) -> FollowUp | None:
+        """None when the line, naming nothing new, is far from the previous question and close to
+        other passages than the previous answer's (see `qabot.follow_up.stands_alone`)."""
+        if not may_stand_alone(question):
+            return follow_up
+        retriever = self.engine.retriever()
+        settings = retriever.settings.retrieval
+        gap, similarity = retriever.topic_distance(question, self.turn.question, follow_up.locality)
+        new_topic = stands_alone(gap, similarity, (settings.stands_alone_gap, settings.stands_alone_similarity))
+        return None if new_topic else follow_up
 
     def more(self, page: Page | None = None) -> Reply:
         """The page after the latest answer's (or `page` itself)."""

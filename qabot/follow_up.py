@@ -5,8 +5,10 @@ nouns it named, and who answered it (the voice — author or Q&A speaker — and
 document of the first excerpt shown). A new line that names none of that and leans on it by
 its form ("and …?", "why?", a pronoun) is a follow-up: its pronouns are replaced by the person
 or place meant and it is ranked with the previous question as context, near the previous answer.
-A line that names a new voice, place or event is a new topic even if it starts with "and"; when
-neither reading is clearly right, retrieval ranks both and fuses them (`FollowUp.lean`).
+A line that names a new voice, place or event is a new topic even if it starts with "and", and so
+is one that names nothing new but is far from the previous question and close to other passages
+(`stands_alone`); when neither reading is clearly right, retrieval ranks both and fuses them
+(`FollowUp.lean`).
 """
 
 from __future__ import annotations
@@ -31,16 +33,20 @@ _OPINION = r"(?:\s+\w+)?\s+(?:say|says|said|think|thinks|thought|expect|expects|
 # a pronoun is read as a voice only where it speaks or thinks ("does he think", "what do they say")
 _PERSON = re.compile(r"\bthe author\b|\b(?:he|she)\b(?=" + _OPINION + r")", re.I)
 _GROUP = re.compile(r"\bthey\b(?=" + _OPINION + r")", re.I)
+_COMPARISON = re.compile(r"\b(other|others|another|else|instead|also|too|former|latter)\b", re.I)
 _PLACE = re.compile(r"\b(there|that country|that place)\b", re.I)
 _DEMONYM = re.compile(r"(ian|ean|ese|ish|stani)$")  # "Russian", "Kazakhstani": adjectives, not places
 
 
 @dataclass(frozen=True)
 class Locality:
-    """Where the previous answer stood: its first excerpt's document and section (or speaker)."""
+    """Where the previous answer stood: its first excerpt's document, section (or speaker) and span
+    (its passage is what a new line is measured against: see `stands_alone`)."""
 
     source: str
     section: str | None = None
+    start: int | None = None
+    end: int | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,25 @@ def looks_elliptical(line: str) -> bool:
     return len(words) <= 10 and bool(_BACK_REFERENCE.search(line))
 
 
+def is_bare(line: str) -> bool:
+    """Too short to stand on its own ("what about Belarus?", "why?")."""
+    return len(re.findall(r"\w+", line)) <= 4
+
+
+def may_stand_alone(line: str) -> bool:
+    """Whether the line could be a new topic by its content alone: not bare, and refers back to
+    nothing, by a pronoun or by comparison ("the other setting", "what else", "instead")."""
+    return not is_bare(line) and not _BACK_REFERENCE.search(line) and not _COMPARISON.search(line)
+
+
+def stands_alone(gap: float, similarity: float, bars: tuple[float, float]) -> bool:
+    """A line that names nothing new (see `may_stand_alone`) is a new topic when it matches some
+    passage much better than the previous answer (`gap` ≥ `bars[0]`) and is far from the previous
+    question (cosine `similarity` ≤ `bars[1]`): "and why are … unrealistic?" after a question
+    on something else must not be answered from the previous topic."""
+    return gap >= bars[0] and similarity <= bars[1]
+
+
 def resolve(line: str, turn: Turn) -> str:
     """`line` with "he"/"the author" → the person, "they" → the voices named, "there" → the place."""
 
@@ -122,6 +147,7 @@ def read(line: str, turn: Turn | None) -> FollowUp | None:
     A line that names someone or something the previous turn did not is a new topic, unless it
     also starts like a follow-up ("and how did Tolipov react?"): then both readings are fused,
     the line alone weighing more. A line with no new names and no follow-up cue is fused evenly.
+    (A line that names nothing new may still be a new topic: see `stands_alone`.)
     """
     if turn is None:
         return None
@@ -129,7 +155,7 @@ def read(line: str, turn: Turn | None) -> FollowUp | None:
     elliptical = looks_elliptical(line)
     if new_names and not _FOLLOW_UP_START.match(line.strip()):
         return None
-    bare = len(re.findall(r"\w+", line)) <= 4  # "what about Belarus?": nothing to stand on alone
+    bare = is_bare(line)
     lean = (1.0 if bare else NEW_NAMES) if new_names else (1.0 if elliptical else UNSURE)
     reading = line if new_names else resolve(line, turn)  # new names: its pronouns are theirs
     return FollowUp(turn.topic, reading, turn.locality, lean)
@@ -152,7 +178,7 @@ def turn_after(index, answer, follow_up: FollowUp | None, earlier: Turn | None) 
         person=named[0] if len(named) == 1 else (voice if not named else None),
         group=" and ".join(named) if named else None,
         place=last_place(question, labels) or (earlier.place if follow_up and earlier else None),
-        locality=Locality(first.source, first.section) if first else None,
+        locality=Locality(first.source, first.section, first.start, first.end) if first else None,
     )
 
 

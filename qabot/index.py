@@ -3,7 +3,8 @@
 `Index.open` reads `CURRENT` once and everything else from the generation folder it names, so a
 build that switches `CURRENT` meanwhile cannot mix two generations (if the folder it named is
 removed under it, it opens the newer one). Nothing here changes after opening: concurrent
-questions need no lock. Building lives in `qabot.build`.
+questions need no lock. Building lives in `qabot.build`. Past 250 lines: the catalogue, the
+search primitives and the per-row reads of one generation share its open files.
 """
 
 from __future__ import annotations

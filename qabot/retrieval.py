@@ -2,8 +2,9 @@
 
 A `Retriever` is immutable once made (index, settings and query encoder are fixed in `__init__`),
 so any number of threads may call `ask` at once; a new index generation means a new `Retriever`
-(see `qabot.engine`). Follow-ups come in through one hook, `rank_follow_up` (with `rank`'s
-`locality`), which with perspectives and "also" takes the module past 250 lines.
+(see `qabot.engine`). Follow-ups come in through `rank_follow_up` (with `rank`'s
+`locality`) and `topic_distance` (is a line a new topic?), which with perspectives and "also"
+take the module past 250 lines.
 """
 
 from __future__ import annotations
@@ -98,11 +99,13 @@ class Retriever:
         return self._answer(question, ranking, k or self.settings.k, offset)
 
     def perspectives(
-        self, question: str, source: str | None = None, context: str | None = None, k: int | None = None
+        self, question: str, source: str | None = None, context: str | None = None, k: int | None = None,
+        follow_up: FollowUp | None = None,
     ) -> Perspectives:
         """The usual answer, plus the best excerpt of each voice that addresses the question (best
-        first, ranked 1, 2, … in that list) and the names of the voices that seem not to."""
-        question, ranking = self._ranked(question, source, context, None)
+        first, ranked 1, 2, … in that list) and the names of the voices that seem not to; a
+        follow-up is ranked as read (`follow_up`), as its answer was."""
+        question, ranking = self._ranked(question, source, context, None, follow_up)
         answer = self._answer(question, ranking, k or self.settings.k, 0)
         evidence = voice_evidence(ranking.scores, self.index.passage_voices, ranking.allowed)
         addressed, silent = split_addressed(evidence, self.settings.retrieval.voice_bar, not answer.abstained)
@@ -276,6 +279,30 @@ class Retriever:
         same_section = np.array([p.section == locality.section for p in passages], dtype=bool)
         at = np.searchsorted(space, rows).tolist()
         return prefer_near(scores, at, same_document, same_section, self.settings.retrieval.locality_bonus)
+
+    def _previous_row(self, locality: Locality | None) -> int | None:
+        """The passage row of the previous answer's first excerpt, when the locality names its span."""
+        if locality is None or locality.start is None or locality.end is None:
+            return None
+        return self.index.passages.row_of(locality.source, locality.start, locality.end)
+
+    def topic_distance(self, question: str, previous_question: str, locality: Locality | None) -> tuple[float, float]:
+        """How much better the line alone matches its best passage than the previous answer's
+        (dense), and its cosine to the previous question: a new topic that names nothing new is
+        far from the previous turn and close to other passages."""
+        limit = self.settings.max_question_chars
+        vector = self.query_vector(clean_question(question, limit), None)
+        similarity = float(vector @ self.encode(clean_question(previous_question, limit)))
+        previous = self._previous_row(locality)
+        if previous is None:
+            return 0.0, similarity
+        settings = self.settings.retrieval
+        hits = self.index.dense_search(vector, min(len(self.index.passages), 10), settings.sentence_depth)
+        dense = settings.sentence_weight * hits.best_sentence + (1 - settings.sentence_weight) * hits.passage
+        near = float(self.index.vector_rows.span(previous, previous + 1)[0] @ vector)
+        near_sentence = float(self.index.sentence_similarities(previous, vector).max())
+        previous_dense = settings.sentence_weight * near_sentence + (1 - settings.sentence_weight) * near
+        return float(dense[np.searchsorted(hits.rows, hits.candidates)].max() - previous_dense), similarity
 
     def _named_voices(self, question: str) -> list[int]:
         """Voices the question names ("according to Lukyanov"): their passages are what it asks for."""

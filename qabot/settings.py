@@ -70,6 +70,13 @@ class RetrievalSettings(BaseModel):
     locality_bonus: float = Field(
         0.04, ge=0.0, description="Added to a follow-up's candidates in the previous answer's document (twice in its section)."
     )
+    # both fitted together by leave-one-out over eval/conversations-seeds*.jsonl (see README "Follow-ups")
+    stands_alone_gap: float = Field(
+        0.1, ge=0.0, description="A line naming nothing new whose best passage beats the previous answer's by this much (dense)…"
+    )
+    stands_alone_similarity: float = Field(
+        0.25, description="…and whose cosine to the previous question (as read) is at most this, is a new topic."
+    )
     candidates: int = Field(50, ge=5, description="Candidates taken from each retriever before fusion.")
     filter_depth: int = Field(
         20, ge=1, description="On approximate (IVF, HNSW) indexes a source filter searches this many times deeper."

@@ -1,5 +1,6 @@
 """Follow-ups through `Conversation` / `chat.handle_line` on the real retriever: pronouns read as the
-voice of the last answer, a preference for where the last answer stood, topic changes, fusion."""
+voice of the last answer, a preference for where the last answer stood, topic changes (also one
+that names nothing capitalised), fusion, and perspectives of a follow-up."""
 
 from dataclasses import replace
 
@@ -8,7 +9,7 @@ import pytest
 
 from qabot.chat import handle_line
 from qabot.conversation import Conversation, answer_page
-from qabot.follow_up import NEW_NAMES, UNSURE
+from qabot.follow_up import NEW_NAMES, UNSURE, read
 
 
 @pytest.fixture
@@ -97,3 +98,28 @@ def test_an_off_topic_line_after_an_answer_still_abstains(chat):
     chat.ask("What did Moscow do?")
     reply = chat.ask("What is the recommended tire pressure for a road bike?")
     assert reply.page.follow_up is not None and reply.answer.abstained  # fused, but judged on its own
+
+
+def test_a_line_naming_nothing_new_far_from_the_previous_question_is_a_new_topic(chat, retriever):
+    first = chat.ask("How did Belarus take part in the CSTO mission?")
+    line = "and what did the street protesters demand?"
+    assert read(line, chat.turn) is not None  # by its surface ("and …", no new name) it would follow up
+    reply = chat.ask(line)
+    assert reply.page.follow_up is None and reply.follows_up is None
+    assert places(reply.answer) == places(retriever.ask(line, k=3))
+    assert not set(places(reply.answer)) & set(places(first.answer))
+
+
+def test_a_line_close_to_the_previous_answer_stays_a_follow_up(chat):
+    chat.ask("How did Belarus take part in the CSTO mission?")
+    reply = chat.ask("And what did its constitution say about neutrality?")
+    assert reply.page.follow_up is not None  # "its" refers back: never a new topic by content alone
+
+
+def test_perspectives_on_a_follow_up_rank_it_as_read(chat, retriever):
+    chat.ask("What precedent did Russia set by sending troops to Kazakhstan?")
+    reply = chat.ask("What does he think comes next?")
+    perspectives = chat.perspectives().perspectives
+    assert places(perspectives.answer) == places(reply.answer)
+    typed = retriever.perspectives(reply.page.question, context=reply.page.context, k=3)
+    assert places(perspectives.answer) != places(typed.answer)

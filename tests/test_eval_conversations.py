@@ -52,3 +52,19 @@ def test_eval_conversations_command_prints_json(seed_settings, retriever, tmp_pa
                  "--index", str(seed_settings.index)]) == 0
     summary = json.loads(capsys.readouterr().out)["configurations"]["default"]
     assert summary["conversations"] == 1 and set(summary["follow-up"]) >= {"conversation:hit@5", "alone:hit@5", "glued:hit@5"}
+
+
+def test_bench_conversations_prints_turn_latency_beside_the_lines_alone(seed_settings, retriever, tmp_path, capsys):
+    from qabot.cli import main
+
+    path = tmp_path / "c.jsonl"
+    text = retriever.index.document("002_3cb0feacf9f23aea.txt").text
+    answer = text[text.index("This is the evolution"):][:120]
+    path.write_text(json.dumps({"id": "c1", "turns": ["What precedent did Russia set in Kazakhstan?", "And Belarus?", "Why?"],
+                                "source": "002_3cb0feacf9f23aea.txt", "answer": answer, "kind": "follow-up"}) + "\n")
+    assert main(["bench", "--conversations", str(path), "--json", "--sources", str(seed_settings.sources),
+                 "--index", str(seed_settings.index)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["conversations"] == 1 and result["first_turn"]["turns"] == 1
+    assert result["later_turn"]["turns"] == 2 and result["alone"]["turns"] == 3
+    assert result["later_turn"]["p50_ms"] > 0 and result["later_turn"]["p90_ms"] >= result["later_turn"]["p50_ms"]

@@ -1,7 +1,7 @@
 """Reading a line against the previous turn (pure rules, no index): new topic, follow-up or unsure,
 and what its pronouns stand for."""
 
-from qabot.follow_up import NEW_NAMES, UNSURE, Locality, Turn, last_place, name_terms, named_voices, read
+from qabot.follow_up import NEW_NAMES, UNSURE, Locality, Turn, last_place, name_terms, may_stand_alone, named_voices, read, stands_alone
 
 PREVIOUS = "What precedent did Lukyanov see in the deployment to Kazakhstan?"
 TURN = Turn(
@@ -53,3 +53,17 @@ def test_the_place_is_the_last_capitalised_name_that_is_no_voice_or_adjective():
     assert last_place("Did the Russian brief on Belarus mention Minsk or the Kremlin?", []) == "Kremlin"
     assert last_place("What did the Belarus brief say about Russian bases?", []) == "Belarus"
     assert last_place("What did Lukyanov write?", ["Fyodor A. Lukyanov", None]) is None  # a voice may have no name
+
+
+def test_a_line_far_from_the_previous_question_and_close_to_other_passages_is_a_new_topic():
+    line = "and why did fuel prices rise so sharply?"
+    assert read(line, TURN) is not None and may_stand_alone(line)  # no capitalised name, starts with "and"
+    assert stands_alone(gap=0.3, similarity=0.05, bars=(0.1, 0.2))
+    assert not stands_alone(gap=0.05, similarity=0.05, bars=(0.1, 0.2))  # the previous answer matches as well
+    assert not stands_alone(gap=0.3, similarity=0.4, bars=(0.1, 0.2))  # near the previous question
+
+
+def test_a_line_that_refers_back_or_is_bare_is_never_a_new_topic_by_its_content():
+    assert not may_stand_alone("and why did they raise fuel prices so sharply?")
+    assert not may_stand_alone("And the price?")
+    assert not may_stand_alone("And with the other setting, what happens?")  # "the other" refers back too

@@ -61,6 +61,16 @@ def test_piped_three_turn_conversation_resolves_he_and_sees_a_new_topic(repl_env
     assert "Traceback" not in out + done.stderr
 
 
+def test_piped_follow_up_stays_near_the_previous_answer_and_a_new_topic_without_names_stands_alone(repl_env):
+    lines = ["How did Belarus take part in the CSTO mission?", "Why?", "and what did the street protesters demand?"]
+    done = subprocess.run([sys.executable, "-m", "qabot", "repl", "--json", "--k", "1"], input="\n".join(lines) + "\n",
+                          capture_output=True, text=True, env=repl_env, timeout=300)
+    first, why, protesters = [json.loads(line) for line in done.stdout.splitlines()]
+    assert why["follows_up"] == lines[0] and why["excerpts"][0]["source"] == first["excerpts"][0]["source"]
+    assert protesters["follows_up"] is None  # "and …" with no new name, but far from the Belarus question
+    assert protesters["excerpts"][0]["start"] not in {first["excerpts"][0]["start"], why["excerpts"][0]["start"]}
+
+
 def test_piped_json_lines(repl_env):
     done = subprocess.run([sys.executable, "-m", "qabot", "repl", "--json", "--k", "2"],
                           input="Why did Kazakhstan call in the CSTO?\n:help\n", capture_output=True, text=True,
