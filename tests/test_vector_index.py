@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from qabot.follow_up import Locality
 from qabot.settings import IndexingSettings
 from qabot.store import RowFile
 from qabot.vector_index import build_vector_index, choose_index_type, read_vector_index, search, write_vector_index
@@ -92,6 +93,10 @@ def test_an_ivf_generation_scores_its_candidates_with_the_exact_vectors(ivf_seed
     for excerpt in answer.excerpts:
         passage = approximate.index.passages[approximate.row_of(excerpt)]
         assert excerpt.text == passage.text
+    first = answer.excerpts[0]
+    locality = Locality(first.source, first.section, first.start, first.end)
+    line, before = "What did Russia gain from the intervention?", "Why did Kazakhstan ask the CSTO for troops?"
+    assert np.allclose(approximate.topic_distance(line, before, locality), retriever.topic_distance(line, before, locality), atol=1e-5)
 
 
 def test_a_generation_stores_what_questions_would_otherwise_recompute(retriever):
