@@ -9,8 +9,8 @@ else (reading, splitting, BM25, FAISS, the generation files, `qabot ask`) is the
 
 from __future__ import annotations
 
+import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -82,16 +82,27 @@ def disk_bytes(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file() and not path.is_symlink())
 
 
+_TIMED_CHILD = (
+    "import json, resource, subprocess, sys, time; started = time.perf_counter(); "
+    "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+    "print(json.dumps([time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))"
+)
+
+
 def cold_asks(settings, questions: list[str], runs: int = 5) -> tuple[list[float], float]:
-    """Wall times of whole `qabot ask` processes, and the largest RSS one of them reached (MB)."""
+    """Wall times of whole `qabot ask` processes, and the largest RSS one of them reached (MB).
+
+    Each is started by a small Python process that times it: a child forked from this one (which
+    may hold a built corpus) would count this process's memory as its own peak."""
     env = {**os.environ, "QABOT_SOURCES": str(settings.sources), "QABOT_INDEX": str(settings.index)}
-    times = []
+    times, peaks = [], []
     for number in range(runs):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "qabot", "ask", questions[number % len(questions)], "--json"], env=env,
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - started)
-    return times, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        ask = [sys.executable, "-m", "qabot", "ask", questions[number % len(questions)], "--json"]
+        output = subprocess.run([sys.executable, "-c", _TIMED_CHILD, *ask], env=env, check=True, capture_output=True, text=True)
+        seconds, peak_kb = json.loads(output.stdout)
+        times.append(seconds)
+        peaks.append(peak_kb / 1024)
+    return times, max(peaks)
 
 
 def run_corpus(settings, passages: int, synthetic: bool, folder: Path) -> dict:
