@@ -13,10 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from qabot import __version__
-from qabot.errors import IndexCorruptError, IndexMissingError, SourcesError
+from qabot.errors import IndexCorruptError, SourcesError
 from qabot.freshness import (
     Freshness,
     check_freshness,
@@ -31,9 +29,9 @@ from qabot.passages import split_document
 from qabot.progress import Reporter, SilentReporter
 from qabot.query_encoder import link_query_encoder
 from qabot.scan import ReadLimits, scan_folder
+from qabot.reuse import BuildMemory, Previous, remembered, written
 from qabot.settings import Settings
 from qabot.sources import (
-    Document,
     check_folder,
     hash_bytes,
     load_manifest,
@@ -56,17 +54,7 @@ class BuildReport:
     embed_seconds: float = 0.0  # time spent in the model, for throughput figures
     embedded_texts: int = 0  # passages and sentences embedded
     rebuilt: bool = True  # False when the index was already fresh and nothing was written
-
-
-@dataclass
-class Previous:
-    """What the current generation offers for reuse (empty when it is missing or built otherwise)."""
-
-    files: dict[str, dict] = field(default_factory=dict)
-    documents: dict[str, Document] = field(default_factory=dict)
-    records: dict[str, list[PassageRecord]] = field(default_factory=dict)
-    sources_manifest_hash: str | None = None
-    read_limits: dict | None = None
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage (freshness, previous, read, embed, write)
 
 
 @contextlib.contextmanager
@@ -81,43 +69,45 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def previous_generation(settings: Settings, config: dict) -> Previous:
-    """Documents, passages and vectors of the current generation when its config matches."""
-    try:
-        old = Index.open(settings.index)
-    except (IndexMissingError, IndexCorruptError):
-        return Previous()
-    if old.manifest.config != config:
-        return Previous()
-    records: dict[str, list[PassageRecord]] = {}
-    documents = dict(old.documents.items())  # each text read once, shared by its passages
-    offsets = old.sentence_offsets
-    for row, passage in enumerate(old.passages):
-        sentences = np.array(old.sentence_vectors[offsets[row] : offsets[row + 1]])
-        record = PassageRecord(passage, documents[passage.source], np.array(old.vectors[row]), sentences)
-        records.setdefault(passage.source, []).append(record)
-    return Previous(old.manifest.files, documents, records, old.manifest.sources_manifest_hash, old.manifest.read_limits)
+class _StageClock:
+    """Seconds spent per build stage, so a slow rebuild says where its time went."""
+
+    def __init__(self) -> None:
+        self.stages: dict[str, float] = {}
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.stages[stage] = round(now - self.last, 3)
+        self.last = now
 
 
 def build_index(
-    settings: Settings, reporter: Reporter | None = None, force: bool = False, embed: Callable | None = None
+    settings: Settings, reporter: Reporter | None = None, force: bool = False, embed: Callable | None = None,
+    memory: BuildMemory | None = None,
 ) -> BuildReport:
     """Index the sources folder, embedding only passages of new or changed files.
 
     `embed(records, settings, report, reporter) -> dims` replaces the model (`qabot bench --corpus
-    --synthetic-vectors` measures a million passages without hours of encoding)."""
+    --synthetic-vectors` measures a million passages without hours of encoding); `memory` carries
+    what this build wrote to the next build in the same process."""
     reporter = reporter or SilentReporter()
     started = time.perf_counter()
     check_folder(settings.sources)
     config = index_config(settings)
     with build_lock(settings.index):
+        clock = _StageClock()
         if not force and check_freshness(settings).fresh:
             manifest = Index.open(settings.index).manifest
             return BuildReport(len(manifest.files), manifest.passages, rebuilt=False, seconds=time.perf_counter() - started)
-        previous = Previous() if force else previous_generation(settings, config)
-        report = BuildReport()
+        clock.lap("freshness")
+        previous = Previous() if force else remembered(memory, settings, config)
+        clock.lap("previous")
+        report = BuildReport(stages=clock.stages)
         records, files, skipped = _read_sources(settings, previous, report, reporter)
+        clock.lap("read")
         dims = (embed or _embed_missing)(records, settings, report, reporter)
+        clock.lap("embed")
         encoder = link_query_encoder(settings, config["model_fingerprint"])
         manifest = Manifest(
             qabot_version=__version__, built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), config=config,
@@ -126,7 +116,10 @@ def build_index(
             passages=len(records), sentences=sum(len(r.sentence_vectors) for r in records), query_encoder=encoder,
             read_limits=ReadLimits.from_settings(settings).as_dict(),
         )
-        write_generation(settings, manifest, records)
+        generation, counts = write_generation(settings, manifest, records, previous.counts)
+        clock.lap("write")
+        if memory is not None:
+            memory.remember(generation, config, written(manifest, records, counts))
         report.removed = sorted(set(previous.files) - set(files))
         report.documents, report.passages = len(files), len(records)
         report.seconds = time.perf_counter() - started
@@ -151,8 +144,8 @@ def _read_sources(
         reporter.message(f"skipped {source}: {why}")
     for path in scan.files:
         source = path.relative_to(settings.sources).as_posix()
-        state = {**file_state(path), "hash": hash_bytes(path.read_bytes())}
         old = previous.files.get(source)
+        state = _hashed_state(path, old)
         if old is not None and old.get("hash") == state["hash"] and source in previous.documents and not metadata_changed:
             document = previous.documents[source]
             reused = previous.records.get(source, [])
@@ -177,6 +170,15 @@ def _read_sources(
         reasons = "; ".join(f"{s}: {why}" for s, why in report.skipped[:5])
         raise SourcesError(f"no readable documents in {settings.sources}" + (f" ({reasons})" if reasons else ""))
     return records, files, skipped
+
+
+def _hashed_state(path: Path, old: dict | None) -> dict:
+    """Size, modification time and content hash; the recorded hash is trusted while size and time
+    are unchanged (as freshness checks do), so a rebuild reads only new or touched files."""
+    state = file_state(path)
+    if old is not None and old.get("hash") and (old.get("size"), old.get("mtime_ns")) == (state["size"], state["mtime_ns"]):
+        return {**state, "hash": old["hash"]}
+    return {**state, "hash": hash_bytes(path.read_bytes())}
 
 
 def _embed_missing(records: list[PassageRecord], settings: Settings, report: BuildReport, reporter: Reporter) -> int:

@@ -44,6 +44,7 @@ def index_config(settings: Settings) -> dict:
         "sentence_min_chars": indexing.sentence_min_chars,
         "describe_voices": indexing.describe_voices,
         "sentence_vectors": indexing.sentence_vectors,
+        "build_encoder": indexing.build_encoder,  # int8 vectors differ from fp32 ones: never mixed in one index
         "splitter_version": SPLITTER_VERSION,
         "format": FORMAT_VERSION,
     }

@@ -10,7 +10,7 @@ import json
 import shutil
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,7 @@ from qabot.settings import Settings
 from qabot.sources import Document
 from qabot.storage import staged_folder
 from qabot.store import DocumentStore, PassageStore
+from qabot.term_counts import TermCounts, bm25_index, compact, concatenate
 
 
 @dataclass
@@ -34,6 +35,7 @@ class PassageRecord:
     document: Document
     vector: np.ndarray | None = None  # None: still to be embedded
     sentence_vectors: np.ndarray | None = None  # one row per sentence span of the passage
+    previous_row: int | None = None  # its row in the previous generation, when reused from there
 
 
 def voice_table(records: list[PassageRecord]) -> tuple[list[Voice], np.ndarray]:
@@ -49,10 +51,13 @@ def voice_table(records: list[PassageRecord]) -> tuple[list[Voice], np.ndarray]:
     return list(numbers), ids
 
 
-def write_generation(settings: Settings, manifest: Manifest, records: list[PassageRecord]) -> None:
-    """Write every file into a fresh generation folder, then switch `CURRENT` to it."""
+def write_generation(
+    settings: Settings, manifest: Manifest, records: list[PassageRecord], previous_counts: TermCounts | None = None
+) -> tuple[str, TermCounts]:
+    """Write every file into a fresh generation folder, then switch `CURRENT` to it; returns its name
+    and the passages' term counts. `previous_counts` (the previous generation's) spares tokenizing
+    reused passages."""
     from qabot.aliases import mine_acronyms
-    from qabot.lexical import LexicalIndex
 
     documents = list({r.document.source: r.document for r in records}.values())
     source_numbers = {d.source: number for number, d in enumerate(documents)}
@@ -73,10 +78,27 @@ def write_generation(settings: Settings, manifest: Manifest, records: list[Passa
         )
         np.save(staging / "sentence_offsets.npy", sentence_offsets)
         vector_params, sentence_params = write_vector_indexes(staging, vectors, sentence_vectors, settings)
-        LexicalIndex.build([r.passage.embed_text for r in records]).save(staging / "bm25")
-        Manifest(**{**asdict(manifest), "vector_index": vector_params, "sentence_index": sentence_params}).write(staging)
+        counts = passage_counts(records, previous_counts)
+        bm25_index(counts).save(staging / "bm25")
+        counts.save(staging / "bm25" / "counts")
+        replace(manifest, vector_index=vector_params, sentence_index=sentence_params).write(staging)
     switch_current(settings.index, generation)
     remove_old_generations(settings.index, keep=generation.name, encoder=manifest.query_encoder)
+    return generation.name, counts
+
+
+def passage_counts(records: list[PassageRecord], previous: TermCounts | None) -> TermCounts:
+    """Term counts of every record, in order: reused rows gathered from `previous`, the rest tokenized."""
+    if previous is None:
+        return TermCounts.of_texts([r.passage.embed_text for r in records])
+    new = [r for r in records if r.previous_row is None]
+    rows, fresh = np.empty(len(records), np.int64), len(previous)
+    for number, record in enumerate(records):
+        if record.previous_row is None:
+            rows[number], fresh = fresh, fresh + 1
+        else:
+            rows[number] = record.previous_row
+    return compact(concatenate(previous, TermCounts.of_texts([r.passage.embed_text for r in new])).rows(rows))
 
 
 def write_vector_indexes(folder: Path, vectors: np.ndarray, sentence_vectors: np.ndarray, settings: Settings) -> tuple[dict, dict | None]:

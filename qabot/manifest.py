@@ -52,7 +52,8 @@ class Manifest:
             raise IndexCorruptError(f"the index in {folder.parent} is corrupt: manifest unreadable ({error})") from None
 
     def write(self, folder: Path) -> None:
-        (folder / "manifest.json").write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False), encoding="utf-8")
+        # vars, not asdict (no deep copy); no indent, which would force json's slow Python encoder
+        (folder / "manifest.json").write_text(json.dumps(vars(self), ensure_ascii=False), encoding="utf-8")
 
 
 def current_generation(index_dir: Path) -> Path:

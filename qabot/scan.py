@@ -168,7 +168,8 @@ def scan_folder(folder: Path, limits: ReadLimits | None = None) -> FolderScan:
     info = os.stat(folder)
     walk.read_folder(walk.folder, (info.st_dev, info.st_ino))
     walk.follow_linked_folders()
-    prefix = len(str(walk.folder / "x")) - 1  # every file path starts so: strings sort as parts would, faster
+    root = str(walk.folder)  # sorted as relative_to(folder).parts would be, without pathlib's parsing
+    prefix = 0 if root == "." else len(root.rstrip(os.sep)) + 1
     walk.scan.files.sort(key=lambda path: str(path)[prefix:].split(os.sep))
     walk.scan.skipped.sort()
     return walk.scan

@@ -1,8 +1,10 @@
 """`qabot index --watch`: keep the index in step with the sources folder while it is edited.
 
-Each burst of changes (debounced) triggers one incremental build, which embeds only the changed
-files and swaps the new generation in atomically, so `qabot ask` in another shell always reads a
-complete index. One line is printed per rebuild; errors are printed and watching goes on.
+The model and the current generation are loaded once, before watching starts, and each rebuild's
+records are kept for the next. Each burst of changes (debounced) triggers one incremental build,
+which embeds only the changed files and swaps the new generation in atomically, so `qabot ask` in
+another shell always reads a complete index. One line is printed per rebuild; errors are printed
+and watching goes on.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from qabot.build import BuildReport, build_index
+from qabot.build import BuildMemory, BuildReport, build_index
 from qabot.errors import QabotError
 from qabot.progress import Reporter
 from qabot.render import safe_source_name
@@ -55,6 +57,21 @@ def _relevant(sources: Path, index: Path) -> Callable[[object, str], bool]:
     return accept
 
 
+def prepare_rebuilds(settings: Settings, memory: BuildMemory, say: Callable[[str], None]) -> None:
+    """Load the model and the current generation now, once: every later rebuild then pays only for
+    its changed files (`load_passage_encoder` keeps the model for the life of the process)."""
+    from qabot.freshness import index_config
+    from qabot.passage_encoder import load_passage_encoder
+
+    indexing = settings.indexing
+    try:
+        load_passage_encoder(settings.model, indexing.build_encoder, indexing.sentence_vectors, settings.cache_dir)
+        if memory.generation is None:
+            memory.load(settings, index_config(settings))
+    except QabotError as error:
+        say(f"{time.strftime('%H:%M:%S')} not prepared for quick rebuilds: {error}")
+
+
 def watch_index(
     settings: Settings,
     say: Callable[[str], None],
@@ -64,9 +81,11 @@ def watch_index(
     """Build once, then rebuild after every debounced burst of changes until Ctrl-C or `stop`."""
     from watchfiles import watch
 
+    memory = BuildMemory()  # the last generation's records, so a rebuild need not read them back
+
     def rebuild() -> None:
         try:
-            say(report_line(build_index(settings, reporter)))
+            say(report_line(build_index(settings, reporter, memory=memory)))
         except QabotError as error:
             say(f"{time.strftime('%H:%M:%S')} not re-indexed: {error}")
 
@@ -77,6 +96,7 @@ def watch_index(
         signal.signal(signal.SIGTERM, interrupt)  # `kill` stops the watch as cleanly as Ctrl-C
     try:
         rebuild()
+        prepare_rebuilds(settings, memory, say)
         say(f"watching {settings.sources} for changes (Ctrl-C to stop)")
         for _changes in watch(
             settings.sources,

@@ -11,11 +11,15 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 from conftest import write_tiny_folder
 
 from qabot.build import build_index
+from qabot.freshness import index_config
 from qabot.index import Index
+from qabot.lexical import LexicalIndex
 from qabot.passages import split_document
+from qabot.reuse import BuildMemory
 from qabot.settings import Settings
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -49,7 +53,35 @@ def test_editing_one_file_embeds_only_that_files_passages(tmp_path, embedder):
     assert second.embedded == len(expected) == len(passages_of(settings, "note.md"))
     assert second.reused == second.passages - second.embedded
     assert "dam was built" in index.documents["note.md"].text
+    assert set(second.stages) == {"freshness", "previous", "read", "embed", "write"}
     assert build_index(settings).rebuilt is False
+
+
+def test_rebuilds_reuse_vectors_and_term_counts_from_disk_or_memory_and_score_as_a_fresh_build(tmp_path, embedder):
+    """Reused passages keep their vectors; BM25 assembled from the previous generation's term counts
+    equals bm25s over every passage; a file with unchanged size and time is not read again. The first
+    rebuild reads the previous generation from disk, the second gets it from `BuildMemory` (--watch)."""
+    settings = Settings(sources=small_folder(tmp_path / "src"), index=tmp_path / "index")
+    build_index(settings)
+    bees = settings.sources / "bees.txt"
+    stat = bees.stat()
+    bees.write_text(bees.read_text(encoding="utf-8")[::-1], encoding="utf-8")  # same size and time: trusted unchanged
+    os.utime(bees, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    memory = BuildMemory()
+    for edit in ["The orchard flooded too.", "The mill was rebuilt in stone."]:
+        before = Index.open(settings.index)
+        old_vectors = {(p.source, p.start, p.end): np.array(before.vectors[row]) for row, p in enumerate(before.passages)}
+        note = settings.sources / "note.md"
+        note.write_text(note.read_text(encoding="utf-8") + f"\n{edit}\n", encoding="utf-8")
+        recalled = memory.recall(settings, index_config(settings)) is not None
+        report = build_index(settings, memory=memory)
+        assert report.changed == ["note.md"] and recalled == (edit != "The orchard flooded too.")
+        index = Index.open(settings.index)
+        reused = [(row, p) for row, p in enumerate(index.passages) if p.source != "note.md"]
+        assert reused and all(np.array_equal(index.vectors[row], old_vectors[(p.source, p.start, p.end)]) for row, p in reused)
+        fresh = LexicalIndex.build([p.embed_text for p in index.passages])
+        for query in ["orchard flooded", "mill stone", "river village spring", "bees"]:
+            np.testing.assert_allclose(index.lexical_scores(query), fresh.scores(query), rtol=1e-5, atol=1e-6)
 
 
 def test_deleting_a_file_removes_its_passages(tmp_path, embedder):

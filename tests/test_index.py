@@ -136,7 +136,7 @@ def test_failed_build_leaves_previous_index_intact(tiny_settings, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(qabot.lexical.LexicalIndex, "build", explode)
+    monkeypatch.setattr(qabot.lexical.LexicalIndex, "save", explode)  # mid-way through writing the generation
     with pytest.raises(RuntimeError):
         build_index(tiny_settings)
     after = Index.open(tiny_settings.index)

@@ -59,7 +59,7 @@ def ivf_seeds(tmp_path_factory, seed_settings):
     """The seeds' own passages and vectors written again as a generation with IVF indexes."""
     import shutil
 
-    from qabot.build import previous_generation
+    from qabot.reuse import previous_generation
     from qabot.freshness import index_config
     from qabot.generation import write_generation
     from qabot.index import Index
