@@ -94,8 +94,13 @@ class Aliases:
 
     @classmethod
     def from_sources(cls, synonyms: Path | None, texts: Iterable[str]) -> Aliases:
+        return cls.from_acronyms(synonyms, mine_acronyms(texts))
+
+    @classmethod
+    def from_acronyms(cls, synonyms: Path | None, acronyms: dict[str, str]) -> Aliases:
+        """The synonyms file's rules plus the acronyms mined from the documents (at build time)."""
         rules = load_synonyms(synonyms)
-        for acronym, name in mine_acronyms(texts).items():
+        for acronym, name in acronyms.items():
             rules.append(([acronym, name], [acronym, name]))
         return cls(rules)
 

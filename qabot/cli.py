@@ -117,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "(build passages/s, cold ask, warm p50/p99, RSS, disk)")
     bench.add_argument("--synthetic-vectors", action="store_true",
                        help="with --corpus: Gaussian-mixture vectors instead of the model (for millions of passages)")
+    bench.add_argument("--corpus-dir", type=Path, metavar="DIR",
+                       help="with --corpus: generate and build in DIR and keep it (default: a temporary folder, removed)")
     bench.add_argument("--conversations", type=Path, metavar="FILE",
                        help="instead: warm latency per turn of the conversations in FILE, and of the same lines asked alone")
     bench.add_argument("--json", action="store_true", help="print JSON")

@@ -202,8 +202,11 @@ def _bench_corpus(args: argparse.Namespace) -> int:
 
     from qabot import corpus_bench
 
-    with tempfile.TemporaryDirectory(prefix="qabot-bench-") as folder:
-        results = corpus_bench.run_corpus(settings_from(args), args.corpus, args.synthetic_vectors, Path(folder))
+    if args.corpus_dir is not None:
+        results = corpus_bench.run_corpus(settings_from(args), args.corpus, args.synthetic_vectors, args.corpus_dir)
+    else:
+        with tempfile.TemporaryDirectory(prefix="qabot-bench-") as folder:
+            results = corpus_bench.run_corpus(settings_from(args), args.corpus, args.synthetic_vectors, Path(folder))
     if args.json:
         print(json.dumps(results))
     else:

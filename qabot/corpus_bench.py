@@ -9,8 +9,8 @@ else (reading, splitting, BM25, FAISS, the generation files, `qabot ask`) is the
 
 from __future__ import annotations
 
+import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -47,17 +47,18 @@ def write_corpus(folder: Path, passages: int, seed: int = 0) -> int:
 
 
 def synthetic_embed(records, settings, report, reporter, dims: int = 384) -> int:
-    """Gaussian-mixture unit vectors for every record still to embed (a stand-in for the model)."""
-    from qabot.benchmark import synthetic_vectors
-
+    """Gaussian-mixture unit vectors for every record still to embed (a stand-in for the model),
+    written to memory-mapped scratch files beside the index so a million passages fit in RAM."""
     missing = [r for r in records if r.vector is None]
     report.embedded = len(missing)
     rng = np.random.default_rng(1)
     projection = rng.standard_normal((32, dims)).astype(np.float32)
     centres = rng.standard_normal((max(10, len(missing) // 1000), 32)).astype(np.float32)
-    passages = synthetic_vectors(len(missing), dims, rng, projection, centres)
     counts = [len(r.passage.sentences) for r in missing]
-    sentences = synthetic_vectors(sum(counts), dims, rng, projection, centres)
+    scratch = settings.index.parent / "synthetic-vectors"
+    scratch.mkdir(parents=True, exist_ok=True)
+    passages = _synthetic_file(scratch / f"passages-{time.time_ns()}.npy", len(missing), dims, rng, projection, centres)
+    sentences = _synthetic_file(scratch / f"sentences-{time.time_ns()}.npy", sum(counts), dims, rng, projection, centres)
     row = 0
     for record, vector, count in zip(missing, passages, counts):
         record.vector, record.sentence_vectors = vector, sentences[row : row + count]
@@ -66,20 +67,42 @@ def synthetic_embed(records, settings, report, reporter, dims: int = 384) -> int
     return dims
 
 
+def _synthetic_file(path: Path, count: int, dims: int, rng, projection, centres) -> np.ndarray:
+    from qabot.benchmark import synthetic_vectors
+
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(count, dims))
+    for first in range(0, count, 100_000):
+        size = min(100_000, count - first)
+        out[first : first + size] = synthetic_vectors(size, dims, rng, projection, centres)
+    out.flush()
+    return out
+
+
 def disk_bytes(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file() and not path.is_symlink())
 
 
+_TIMED_CHILD = (
+    "import json, resource, subprocess, sys, time; started = time.perf_counter(); "
+    "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+    "print(json.dumps([time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))"
+)
+
+
 def cold_asks(settings, questions: list[str], runs: int = 5) -> tuple[list[float], float]:
-    """Wall times of whole `qabot ask` processes, and the largest RSS one of them reached (MB)."""
+    """Wall times of whole `qabot ask` processes, and the largest RSS one of them reached (MB).
+
+    Each is started by a small Python process that times it: a child forked from this one (which
+    may hold a built corpus) would count this process's memory as its own peak."""
     env = {**os.environ, "QABOT_SOURCES": str(settings.sources), "QABOT_INDEX": str(settings.index)}
-    times = []
+    times, peaks = [], []
     for number in range(runs):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "qabot", "ask", questions[number % len(questions)], "--json"], env=env,
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - started)
-    return times, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        ask = [sys.executable, "-m", "qabot", "ask", questions[number % len(questions)], "--json"]
+        output = subprocess.run([sys.executable, "-c", _TIMED_CHILD, *ask], env=env, check=True, capture_output=True, text=True)
+        seconds, peak_kb = json.loads(output.stdout)
+        times.append(seconds)
+        peaks.append(peak_kb / 1024)
+    return times, max(peaks)
 
 
 def run_corpus(settings, passages: int, synthetic: bool, folder: Path) -> dict:

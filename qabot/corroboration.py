@@ -83,7 +83,7 @@ class Corroborator:
 
             found = search(index.sentence_index, np.ascontiguousarray(own, dtype=np.float32), self.depth)[1]
             ids = np.unique(found[found >= 0])
-        cosines = np.asarray(np.asarray(index.sentence_vectors[ids]) @ columns, dtype=np.float32).T
+        cosines = np.asarray(index.sentence_rows.take(ids) @ columns, dtype=np.float32).T
         keep = cosines.max(axis=0) >= self.threshold - self.term_weight
         return ids[keep], cosines[:, keep]
 
@@ -94,7 +94,7 @@ class Corroborator:
         first, last = int(index.sentence_offsets[row]), int(index.sentence_offsets[row + 1])
         if first == last:
             return []
-        own = np.asarray(index.sentence_vectors[first:last], dtype=np.float32)
+        own = np.asarray(index.sentence_rows.span(first, last), dtype=np.float32)
         own_terms = [self.sentence_terms(s) for s in range(first, last)]
         own_source = index.passage_sources[row]
         ids, cosines = self.near_sentences(own)

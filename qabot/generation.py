@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qabot.index import Voice
+from qabot.index import ACRONYMS_NAME, LOW_CONTENT_NAME, Voice
+from qabot.lexical import STOPWORDS
+from qabot.ranking import low_content
 from qabot.manifest import GENERATION_PREFIX, Manifest, switch_current
 from qabot.passages import Passage
 from qabot.settings import Settings
@@ -55,16 +57,10 @@ def write_generation(
     """Write every file into a fresh generation folder, then switch `CURRENT` to it; returns its name
     and the passages' term counts. `previous_counts` (the previous generation's) spares tokenizing
     reused passages."""
-    import faiss
+    from qabot.aliases import mine_acronyms
 
-    from qabot.vector_index import build_vector_index
-
-    dims = manifest.dims
     documents = list({r.document.source: r.document for r in records}.values())
     source_numbers = {d.source: number for number, d in enumerate(documents)}
-    vectors = np.vstack([r.vector for r in records] or [np.zeros((0, dims))]).astype(np.float32, copy=False)
-    sentence_vectors = np.vstack([r.sentence_vectors for r in records] or [np.zeros((0, dims))])
-    sentence_vectors = sentence_vectors.astype(np.float32, copy=False)
     sentence_offsets = np.concatenate([[0], np.cumsum([len(r.sentence_vectors) for r in records])]).astype(np.int64)
     voices, passage_voices = voice_table(records)
     generation = settings.index / f"{GENERATION_PREFIX}{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
@@ -72,17 +68,16 @@ def write_generation(
         DocumentStore.write(staging, documents)
         PassageStore.write(staging / "passages", [r.passage for r in records], source_numbers)
         _write_json(staging / "voices.json", [asdict(v) for v in voices])
+        _write_json(staging / ACRONYMS_NAME, mine_acronyms(d.text for d in documents))
         np.save(staging / "passage_voices.npy", passage_voices)
         np.save(staging / "passage_sources.npy", np.array([source_numbers[r.passage.source] for r in records], np.int32))
-        np.save(staging / "vectors.npy", vectors)
-        np.save(staging / "sentence_vectors.npy", sentence_vectors)
+        np.save(staging / LOW_CONTENT_NAME, np.array([low_content(r.passage.text, STOPWORDS) for r in records], np.float64))
+        vectors = _write_rows(staging / "vectors.npy", (r.vector[None, :] for r in records), len(records), manifest.dims)
+        sentence_vectors = _write_rows(
+            staging / "sentence_vectors.npy", (r.sentence_vectors for r in records), int(sentence_offsets[-1]), manifest.dims
+        )
         np.save(staging / "sentence_offsets.npy", sentence_offsets)
-        dense, vector_params = build_vector_index(vectors, settings.indexing)
-        sentence_params = None
-        if vector_params["type"] != "flat":  # large corpora: sentences get an approximate index too
-            faiss.write_index(dense, str(staging / "dense.faiss"))
-            sentences, sentence_params = build_vector_index(sentence_vectors, settings.indexing)
-            faiss.write_index(sentences, str(staging / "sentences.faiss"))
+        vector_params, sentence_params = write_vector_indexes(staging, vectors, sentence_vectors, settings)
         counts = passage_counts(records, previous_counts)
         bm25_index(counts).save(staging / "bm25")
         counts.save(staging / "bm25" / "counts")
@@ -104,6 +99,35 @@ def passage_counts(records: list[PassageRecord], previous: TermCounts | None) ->
         else:
             rows[number] = record.previous_row
     return compact(concatenate(previous, TermCounts.of_texts([r.passage.embed_text for r in new])).rows(rows))
+
+
+def write_vector_indexes(folder: Path, vectors: np.ndarray, sentence_vectors: np.ndarray, settings: Settings) -> tuple[dict, dict | None]:
+    """FAISS files for passages and sentences when the corpus is large enough for approximate
+    search (both of one type, chosen by their total count); nothing on small ones (exact search)."""
+    from qabot.vector_index import build_vector_index, choose_index_type, write_vector_index
+
+    kind = choose_index_type(len(vectors) + len(sentence_vectors), settings.indexing)
+    if kind == "flat":
+        return {"type": "flat"}, None
+    dense, vector_params = build_vector_index(vectors, settings.indexing, kind)
+    write_vector_index(dense, folder / "dense.faiss")
+    del dense
+    sentences, sentence_params = build_vector_index(sentence_vectors, settings.indexing, kind)
+    write_vector_index(sentences, folder / "sentences.faiss")
+    return vector_params, sentence_params
+
+
+def _write_rows(path: Path, parts, rows: int, dims: int) -> np.ndarray:
+    """Float32 rows written straight into a memory-mapped `.npy` (no second copy of the vectors in RAM)."""
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(rows, dims))
+    at = 0
+    for part in parts:
+        out[at : at + len(part)] = part
+        at += len(part)
+    if at != rows:
+        raise ValueError(f"{path.name}: {at} rows written, {rows} expected")
+    out.flush()
+    return out
 
 
 def _write_json(path: Path, data) -> None:

@@ -3,7 +3,8 @@
 `Index.open` reads `CURRENT` once and everything else from the generation folder it names, so a
 build that switches `CURRENT` meanwhile cannot mix two generations (if the folder it named is
 removed under it, it opens the newer one). Nothing here changes after opening: concurrent
-questions need no lock. Building lives in `qabot.build`.
+questions need no lock. Building lives in `qabot.build`. Past 250 lines: the catalogue, the
+search primitives and the per-row reads of one generation share its open files.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ import numpy as np
 from qabot.errors import IndexCorruptError, UnknownSourceError
 from qabot.manifest import Manifest, current_generation, current_name
 from qabot.sources import Document
-from qabot.store import DocumentStore, PassageStore
+from qabot.store import DocumentStore, PassageStore, RowFile, map_array
+
+ACRONYMS_NAME = "acronyms.json"
+LOW_CONTENT_NAME = "low_content.npy"  # qabot.ranking.low_content of each passage, computed when written
 
 
 @dataclass(frozen=True)
@@ -47,39 +51,58 @@ class Voice:
 
 @dataclass(frozen=True)
 class DenseHits:
-    """Dense evidence for one query: per-passage cosines (zero where not scored) and the rows found."""
+    """Dense evidence for one query: the rows scored (every row on a flat index, the rows found on
+    an approximate one), their two cosines aligned with `rows`, and the rows near the query."""
 
-    passage: np.ndarray  # cosine with the passage vector
-    best_sentence: np.ndarray  # cosine with the passage's closest sentence
+    rows: np.ndarray  # ascending
+    passage: np.ndarray  # cosine with the passage vector, per row of `rows`
+    best_sentence: np.ndarray  # cosine with the passage's closest sentence, per row of `rows`
     candidates: np.ndarray  # rows near the query, by either vector
+
+
+@dataclass(frozen=True)
+class RowVectors:
+    """The vectors of some passage rows, read once and scored against any query."""
+
+    rows: np.ndarray
+    passages: np.ndarray  # one vector per row
+    sentences: np.ndarray  # the rows' sentence vectors, row after row
+    has_sentences: np.ndarray  # per row
+    starts: np.ndarray  # where each row with sentences starts in `sentences`
+
+    def score(self, query: np.ndarray) -> DenseHits:
+        passage = np.asarray(self.passages @ query, dtype=np.float32).reshape(-1)
+        best = np.zeros(len(self.rows), dtype=np.float32)
+        if len(self.sentences):
+            best[self.has_sentences] = np.maximum.reduceat(np.asarray(self.sentences @ query, dtype=np.float32), self.starts)
+        return DenseHits(self.rows, passage, best, self.rows)
 
 
 class Index:
     """Documents, passages, vectors, BM25 and the voice table of one generation."""
 
     def __init__(self, index_dir: Path, folder: Path, manifest: Manifest) -> None:
-        import faiss
-
         from qabot.lexical import LexicalIndex
-        from qabot.vector_index import configure_loaded
+        from qabot.vector_index import read_vector_index
 
         self.index_dir, self.folder, self.manifest = index_dir, folder, manifest
         self.documents = DocumentStore(folder)
         self.source_names = list(self.documents)
-        self.vectors = np.load(folder / "vectors.npy", mmap_mode="r")
-        self.sentence_vectors = np.load(folder / "sentence_vectors.npy", mmap_mode="r")
-        self.sentence_offsets = np.load(folder / "sentence_offsets.npy", mmap_mode="r")
+        self.vectors = map_array(folder / "vectors.npy")
+        self.sentence_vectors = map_array(folder / "sentence_vectors.npy")
+        self.sentence_offsets = map_array(folder / "sentence_offsets.npy")
+        self.vector_rows = RowFile(folder / "vectors.npy")  # the few rows a question reads (see RowFile)
+        self.sentence_rows = RowFile(folder / "sentence_vectors.npy")
         self.passages = PassageStore(folder / "passages", self.source_names, self.sentence_offsets)
         self.voices = [Voice(**v) for v in _json(folder / "voices.json")]
         self.passage_voices = np.load(folder / "passage_voices.npy")
         self.passage_sources = np.load(folder / "passage_sources.npy")
         self.lexical = LexicalIndex.load(folder / "bm25")
+        self._low_content = map_array(folder / LOW_CONTENT_NAME) if (folder / LOW_CONTENT_NAME).is_file() else None
         self.dense = self.sentence_index = None
         if manifest.approximate:  # flat search is a numpy product over the memory-mapped vectors
-            self.dense = faiss.read_index(str(folder / "dense.faiss"))
-            configure_loaded(self.dense, manifest.vector_index)
-            self.sentence_index = faiss.read_index(str(folder / "sentences.faiss"))
-            configure_loaded(self.sentence_index, manifest.sentence_index or {})
+            self.dense = read_vector_index(folder / "dense.faiss", manifest.vector_index)
+            self.sentence_index = read_vector_index(folder / "sentences.faiss", manifest.sentence_index or {})
         self._check()
 
     @classmethod
@@ -124,6 +147,26 @@ class Index:
     def sentence_owners(self) -> np.ndarray:
         """The passage row of each sentence vector (made on first use: approximate search needs it)."""
         return np.repeat(np.arange(len(self.passages)), np.diff(self.sentence_offsets))
+
+    def low_content(self, row: int) -> float:
+        """How little passage `row` reads like prose (see `qabot.ranking.low_content`), read from the
+        generation (computed on the fly for one written before it was stored)."""
+        if self._low_content is not None:
+            return float(self._low_content[row])
+        from qabot.lexical import STOPWORDS
+        from qabot.ranking import low_content
+
+        return low_content(self.passages[row].text, STOPWORDS)
+
+    def acronyms(self) -> dict[str, str]:
+        """ACRONYM → full name as the documents define them, mined when the generation was written
+        (reading every document at start-up would grow with the corpus)."""
+        path = self.folder / ACRONYMS_NAME
+        if path.is_file():
+            return _json(path)
+        from qabot.aliases import mine_acronyms
+
+        return mine_acronyms(d.text for d in self.documents.values())
 
     # ------------------------------------------------------------------------------ catalogue
 
@@ -178,14 +221,14 @@ class Index:
         """Passages near `query` by their own vector or by one of their sentences, with both cosines.
 
         Exact over every passage on a flat index (a numpy product over the memory-mapped vectors);
-        on an approximate index, the union of both HNSW searches, scored for those rows only."""
+        on an approximate index, the union of both FAISS searches, scored exactly for those rows only."""
         total = len(self.passages)
         if self.dense is None:
             passage = np.asarray(self.vectors @ query, dtype=np.float32)
             sentences = np.asarray(self.sentence_vectors @ query, dtype=np.float32)
             best = np.maximum.reduceat(sentences, self.sentence_offsets[:-1]) if total else passage
             near = np.concatenate([_top(passage, depth), self.sentence_owners[_top(sentences, depth)]])
-            return DenseHits(passage, best, np.unique(near))
+            return DenseHits(np.arange(total), passage, best, np.unique(near))
         from qabot.vector_index import search
 
         passage_rows = search(self.dense, query[None, :], depth)[1][0]
@@ -194,22 +237,29 @@ class Index:
         return self.dense_scores(query, rows)
 
     def dense_scores(self, query: np.ndarray, rows: np.ndarray) -> DenseHits:
-        """Both cosines for the given passage rows only (zero elsewhere)."""
-        passage = np.zeros(len(self.passages), dtype=np.float32)
-        best = np.zeros(len(self.passages), dtype=np.float32)
-        for row in rows:
-            passage[row] = float(np.asarray(self.vectors[row]) @ query)
-            best[row] = float(self.sentence_similarities(int(row), query).max())
-        return DenseHits(passage, best, np.asarray(rows, dtype=np.int64))
+        """Both exact cosines for the given passage rows only: only their vectors are read."""
+        return self.row_vectors(rows).score(query)
+
+    def row_vectors(self, rows: np.ndarray) -> RowVectors:
+        """The passage and sentence vectors of some rows (ascending, no repeats), read from disk once."""
+        rows = np.unique(np.asarray(rows, dtype=np.int64))
+        firsts, lasts = self.sentence_offsets[rows], self.sentence_offsets[rows + 1]
+        counts = lasts - firsts
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        return RowVectors(rows, self.vector_rows.take(rows), self.sentence_rows.spans(firsts, lasts), counts > 0, starts[counts > 0])
 
     def sentence_similarities(self, row: int, query: np.ndarray) -> np.ndarray:
         """Cosine of `query` with each sentence of passage `row`."""
-        first, last = self.sentence_offsets[row], self.sentence_offsets[row + 1]
-        return np.asarray(self.sentence_vectors[first:last] @ query, dtype=np.float32)
+        first, last = int(self.sentence_offsets[row]), int(self.sentence_offsets[row + 1])
+        return np.asarray(self.sentence_rows.span(first, last) @ query, dtype=np.float32)
 
     def lexical_scores(self, text: str) -> np.ndarray:
         """BM25 score of every passage for `text`."""
         return self.lexical.scores(text)
+
+    def lexical_hits(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(rows ascending, BM25 scores) of the passages sharing a word with `text`."""
+        return self.lexical.hits(text)
 
     @property
     def vocabulary(self):

@@ -76,20 +76,42 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
+        from qabot.store import RowFile
+
         meta = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
         indptr = np.load(folder / "indptr.npy")
         if meta["terms"] and max(meta["terms"].values()) + 1 >= len(indptr):
             raise ValueError("BM25 vocabulary and matrix disagree")
         return cls(
-            np.load(folder / "data.npy", mmap_mode="r"), np.load(folder / "indices.npy", mmap_mode="r"),
+            RowFile(folder / "data.npy"), RowFile(folder / "indices.npy"),
             indptr, meta["terms"], int(meta["size"]),
         )
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for `query` (zeros when no query word is indexed)."""
+        rows, values = self.hits(query)
+        scores = np.zeros(self.size, dtype=np.float32)
+        scores[rows] = values
+        return scores
+
+    def hits(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """(rows ascending, BM25 scores) of the passages containing a query word: only the query
+        words' postings are read, so a question costs what its words occur in (all of them for a
+        word in every passage), never a pass over every passage in Python."""
         ids = [self.vocabulary[t] for t in tokenize(query) if t in self.vocabulary]
         if not ids:
-            return np.zeros(self.size, dtype=np.float32)
-        rows = np.concatenate([self.indices[self.indptr[i] : self.indptr[i + 1]] for i in ids])
-        weights = np.concatenate([self.data[self.indptr[i] : self.indptr[i + 1]] for i in ids])
-        return np.bincount(rows, weights=weights, minlength=self.size).astype(np.float32)
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        rows = np.concatenate([_postings(self.indices, self.indptr[i], self.indptr[i + 1]) for i in ids])
+        weights = np.concatenate([_postings(self.data, self.indptr[i], self.indptr[i + 1]) for i in ids])
+        if len(rows) * 8 < self.size:  # few postings: sum them per row after sorting
+            found, inverse = np.unique(rows, return_inverse=True)
+            return found.astype(np.int64), np.bincount(inverse, weights=weights).astype(np.float32)
+        summed = np.bincount(rows, weights=weights, minlength=self.size)
+        found = np.flatnonzero(summed)
+        return found, summed[found].astype(np.float32)
+
+
+def _postings(column, first: int, last: int) -> np.ndarray:
+    """One term's slice of a posting column: an array when built, a `RowFile` when loaded."""
+    return column.span(int(first), int(last)) if hasattr(column, "span") else column[first:last]
+

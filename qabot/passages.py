@@ -51,8 +51,16 @@ _ABBREVIATIONS = {
 _TERMINAL = tuple(".!?…:;\"”’)")
 
 
+_LAST_WORD = re.compile(r"([\w.]+)$")
+
+
 def _is_abbreviation(text: str, dot: int) -> bool:
-    word = re.search(r"([\w.]+)$", text[:dot])
+    # search a short window before the dot: matching `$` against the whole prefix made splitting
+    # quadratic in the document's length; a word filling the window is read again from the start
+    window = max(0, dot - 32)
+    word = _LAST_WORD.search(text, window, dot)
+    if word and word.start() == window and window:
+        word = _LAST_WORD.search(text, 0, dot)
     if not word:
         return False
     token = word.group(1).lower().rstrip(".")

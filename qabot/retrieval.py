@@ -22,13 +22,12 @@ from qabot.errors import UnknownSourceError
 from qabot.display import display_span
 from qabot.follow_up import FollowUp, Locality
 from qabot.index import Index
-from qabot.lexical import STOPWORDS, tokenize
+from qabot.lexical import tokenize
 from qabot.perspectives import by_best_excerpt, split_addressed, voice_evidence, voice_name
 from qabot.progress import Reporter
 from qabot.question import clean_question
 from qabot.ranking import (
-    boost, dense_share, fingerprint, fuse, fuse_rankings, idf, lexical_coverage, low_content, prefer_near,
-    without_near_duplicates,
+    boost, dense_share, fingerprint, fuse, fuse_rankings, idf, lexical_coverage, prefer_near, without_near_duplicates,
 )
 from qabot.settings import Settings
 from qabot.scan import SYNONYMS_NAME
@@ -65,14 +64,12 @@ class Retriever:
         self.encode = functools.lru_cache(maxsize=512)(self._encode)  # a follow-up re-encodes its context
         self._voice_terms = [set(tokenize(" ".join(p for p in (v.author, v.speaker) if p))) for v in index.voices]
         self.aliases = self._aliases(settings)
-        self._low_content: dict[int, float] = {}  # filled lazily: a passage's score never changes
 
     def _aliases(self, settings: Settings) -> Aliases:
         """The user's synonyms file and the aliases the documents state ("Full Name (ACRONYM)")."""
         retrieval = settings.retrieval
         path = retrieval.synonyms_file or settings.sources / SYNONYMS_NAME
-        texts = (d.text for d in self.index.documents.values()) if retrieval.mine_aliases else ()
-        return Aliases.from_sources(path, texts)
+        return Aliases.from_acronyms(path, self.index.acronyms() if retrieval.mine_aliases else {})
 
     @classmethod
     def open(cls, settings: Settings, reporter: Reporter | None = None) -> Retriever:
@@ -167,13 +164,32 @@ class Retriever:
 
     def lexical_scores(self, question: str, context: str | None) -> np.ndarray:
         """BM25 of the question, plus (weighted) BM25 of the other names of what it names (aliases)."""
-        scores = self.index.lexical_scores(question)
+        rows, values = self.lexical_hits(question, context)
+        scores = np.zeros(len(self.index.passages), dtype=np.float32)
+        scores[rows] = values
+        return scores
+
+    def lexical_hits(self, question: str, context: str | None) -> tuple[np.ndarray, np.ndarray]:
+        """`lexical_scores` for the passages sharing a word with the question, its aliases or its
+        context only: (rows ascending, scores)."""
+        parts = [(weight, *self.index.lexical_hits(text)) for text, weight in self._lexical_texts(question, context)]
+        if len(parts) == 1:
+            return parts[0][1], parts[0][2]
+        rows = np.unique(np.concatenate([found for _, found, _ in parts]))
+        scores = _values_at(parts[0][1], parts[0][2], rows)
+        for weight, found, values in parts[1:]:
+            scores = scores + weight * _values_at(found, values, rows)
+        return rows, scores
+
+    def _lexical_texts(self, question: str, context: str | None) -> list[tuple[str, float]]:
+        """What BM25 scores, with weights: the question, the other names of what it names, its context."""
+        texts = [(question, 1.0)]
         expansions = self.aliases.expansions(question)
         if expansions and self.settings.retrieval.alias_weight:
-            scores = scores + self.settings.retrieval.alias_weight * self.index.lexical_scores(" ".join(expansions))
+            texts.append((" ".join(expansions), self.settings.retrieval.alias_weight))
         if context:
-            scores = scores + self.settings.retrieval.context_weight * self.index.lexical_scores(context)
-        return scores
+            texts.append((context, self.settings.retrieval.context_weight))
+        return texts
 
     def _encode(self, text: str) -> np.ndarray:
         vector = np.asarray(self.encoder.encode_query(text), dtype=np.float32)
@@ -207,7 +223,11 @@ class Retriever:
     ) -> Ranking:
         """Every candidate passage fused, boosted, filtered, sorted and deduplicated; `locality`
         (a follow-up's previous answer) lifts passages of its document and section; `share` fixes
-        the fusion's dense share (else `ranking.dense_share` picks one for the question)."""
+        the fusion's dense share (else `ranking.dense_share` picks one for the question).
+
+        Scores live in a "space" of rows: every passage on a flat index (fusion's medians are taken
+        over all of them), the candidates only on an approximate one, so a question there touches
+        a few hundred rows whatever the corpus size."""
         settings = self.settings.retrieval
         index = self.index
         total = len(index.passages)
@@ -217,42 +237,49 @@ class Retriever:
             depth = min(total, depth * settings.filter_depth) if index.approximate else total
         vector = self.query_vector(question, context)
         hits = index.dense_search(vector, max(depth, 1), settings.sentence_depth)
-        dense = settings.sentence_weight * hits.best_sentence + (1 - settings.sentence_weight) * hits.passage
         candidates = set(hits.candidates.tolist())
         scored = [r for r in candidates if allowed is None or allowed[r]]
-        best_dense = float(dense[scored].max()) if scored else 0.0
-        lexical = np.zeros(total, dtype=np.float32)
+        found, raw = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        top = 0.0
         fixed, share = share, settings.dense_weight if share is None else share
         if mode in ("bm25", "hybrid"):
-            raw = self.lexical_scores(question, context)
+            found, raw = self.lexical_hits(question, context)
             top = float(raw.max()) if raw.size else 0.0
             matched = set()
             if top > 0:
-                share = self._dense_share(question, int(np.argmax(raw))) if fixed is None else fixed
-                lexical = raw / top
-                best = np.argpartition(-raw, depth - 1)[:depth] if depth < total else np.arange(total)
-                matched = {int(r) for r in best if raw[r] > 0}
+                share = self._dense_share(question, int(found[np.argmax(raw)])) if fixed is None else fixed
+                matched = set(_lexical_best(found, raw, depth, total, whole=not index.approximate).tolist())
             candidates = matched if mode == "bm25" else candidates | matched
+        if index.approximate and candidates - set(hits.rows.tolist()):
+            hits = index.dense_scores(vector, np.union1d(hits.rows, np.fromiter(candidates, dtype=np.int64)))
+        space = hits.rows
+        dense = settings.sentence_weight * hits.best_sentence + (1 - settings.sentence_weight) * hits.passage
+        best_dense = float(dense[np.searchsorted(space, scored)].max()) if scored else 0.0
+        lexical = _values_at(found, raw, space) / top if top > 0 else np.zeros(len(space), dtype=np.float32)
         if mode == "hybrid":
-            fused = fuse(dense, lexical, share, settings.fusion, self._floors(vector, lexical), settings.rrf_k)
+            floors = self._floors(vector, found, raw, top)
+            fused = fuse(dense, lexical, share, settings.fusion, floors, settings.rrf_k)
         else:
             fused = dense if mode == "dense" else lexical
         asked = f"{context} {question}" if context else question
-        fused = boost(fused, index.passage_voices, self._named_voices(asked), settings.voice_bonus)
+        members = index.passage_voices[space] if index.approximate else index.passage_voices
+        fused = boost(fused, members, self._named_voices(asked), settings.voice_bonus)
         if settings.boilerplate_penalty:
             fused = fused.copy()
-            for row in candidates:
-                fused[row] -= settings.boilerplate_penalty * self._low_content_of(row)
+            rows = list(candidates)
+            for row, at in zip(rows, np.searchsorted(space, rows).tolist()):
+                fused[at] -= settings.boilerplate_penalty * self._low_content_of(row)
         if locality is not None:
-            fused = self._prefer_near(fused, candidates, locality)
-        rows = sorted((r for r in candidates if allowed is None or allowed[r]), key=lambda r: (-fused[r], r))
+            fused = self._prefer_near(fused, space, candidates, locality)
+        scores, dense = _spread(space, fused, total), _spread(space, dense, total)
+        rows = sorted((r for r in candidates if allowed is None or allowed[r]), key=lambda r: (-scores[r], r))
         ranked = without_near_duplicates(
-            rows[: max(settings.candidates, 10)], fused, lambda r: fingerprint(index.passages[r].text),
+            rows[: max(settings.candidates, 10)], scores, lambda r: fingerprint(index.passages[r].text),
             settings.duplicate_overlap,
         )
         signals = self._signals(asked, best_dense, ranked)
         evidence = signals.evidence(settings.name_bonus, settings.coverage_bonus, settings.unknown_penalty)
-        return Ranking(ranked, evidence, vector, fused, dense, allowed, signals, share if mode == "hybrid" else None)
+        return Ranking(ranked, evidence, vector, scores, dense, allowed, signals, share if mode == "hybrid" else None)
 
     def _dense_share(self, question: str, best_lexical: int) -> float:
         """`ranking.dense_share` for this question, from the IDF mass of its words in BM25's best passage."""
@@ -277,12 +304,13 @@ class Retriever:
         unknown = 1.0 - lexical_coverage(terms, self.index.vocabulary.keys(), self._idf) if terms else 0.0
         return Signals(best_dense, known_name_share(question, self.index.vocabulary), covered, unknown)
 
-    def _prefer_near(self, scores: np.ndarray, candidates: set[int], locality: Locality) -> np.ndarray:
+    def _prefer_near(self, scores: np.ndarray, space: np.ndarray, candidates: set[int], locality: Locality) -> np.ndarray:
         rows = sorted(candidates)
         passages = [self.index.passages[r] for r in rows]
         same_document = np.array([p.source == locality.source for p in passages], dtype=bool)
         same_section = np.array([p.section == locality.section for p in passages], dtype=bool)
-        return prefer_near(scores, rows, same_document, same_section, self.settings.retrieval.locality_bonus)
+        at = np.searchsorted(space, rows).tolist()
+        return prefer_near(scores, at, same_document, same_section, self.settings.retrieval.locality_bonus)
 
     def _previous_row(self, locality: Locality | None) -> int | None:
         """The passage row of the previous answer's first excerpt, when the locality names its span."""
@@ -303,10 +331,10 @@ class Retriever:
         settings = self.settings.retrieval
         hits = self.index.dense_search(vector, min(len(self.index.passages), 10), settings.sentence_depth)
         dense = settings.sentence_weight * hits.best_sentence + (1 - settings.sentence_weight) * hits.passage
-        near = float(np.asarray(self.index.vectors[previous]) @ vector)
+        near = float(self.index.vector_rows.span(previous, previous + 1)[0] @ vector)
         near_sentence = float(self.index.sentence_similarities(previous, vector).max())
         previous_dense = settings.sentence_weight * near_sentence + (1 - settings.sentence_weight) * near
-        return float(dense[hits.candidates].max() - previous_dense), similarity
+        return float(dense[np.searchsorted(hits.rows, hits.candidates)].max() - previous_dense), similarity
 
     def _named_voices(self, question: str) -> list[int]:
         """Voices the question names ("according to Lukyanov"): their passages are what it asks for."""
@@ -314,21 +342,25 @@ class Retriever:
         return [number for number, terms in enumerate(self._voice_terms) if terms & names] if names else []
 
     def _low_content_of(self, row: int) -> float:
-        if row not in self._low_content:
-            self._low_content[row] = low_content(self.index.passages[row].text, STOPWORDS)
-        return self._low_content[row]
+        return self.index.low_content(row)
 
-    def _floors(self, vector: np.ndarray, lexical: np.ndarray) -> tuple[float, float] | None:
+    def _floors(self, vector: np.ndarray, found: np.ndarray, raw: np.ndarray, top: float) -> tuple[float, float] | None:
         """Typical (median) dense and BM25 scores from a fixed sample of passages, on approximate
         indexes (where only candidates are scored); None on flat ones (medians over everything)."""
         if not self.index.approximate:
             return None
+        hits = self._floor_vectors.score(vector)
+        weight = self.settings.retrieval.sentence_weight
+        dense = weight * hits.best_sentence + (1 - weight) * hits.passage
+        lexical = _values_at(found, raw, hits.rows) / top if top > 0 else np.zeros(len(hits.rows), dtype=np.float32)
+        return float(np.median(dense)), float(np.median(lexical))
+
+    @functools.cached_property
+    def _floor_vectors(self):
+        """The vectors of a fixed sample of passages, read once for every question's floors."""
         total = len(self.index.passages)
         sample = np.linspace(0, total - 1, num=min(self.settings.retrieval.floor_sample, total)).astype(np.int64)
-        hits = self.index.dense_scores(vector, sample)
-        weight = self.settings.retrieval.sentence_weight
-        dense = weight * hits.best_sentence[sample] + (1 - weight) * hits.passage[sample]
-        return float(np.median(dense)), float(np.median(lexical[sample]))
+        return self.index.row_vectors(sample)
 
     # ----------------------------------------------------------------------------- excerpts
 
@@ -387,3 +419,35 @@ class Retriever:
             for number, (start, end) in enumerate(passage.sentences)
         ]
         return passage.sentences[int(np.argmax(scores))]
+
+
+def _values_at(rows: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """`values` (aligned with ascending `rows`) at the `wanted` rows, zero where a row is absent."""
+    result = np.zeros(len(wanted), dtype=values.dtype)
+    if not len(rows) or not len(wanted):
+        return result
+    at = np.minimum(np.searchsorted(rows, wanted), len(rows) - 1)
+    present = rows[at] == wanted
+    result[present] = values[at[present]]
+    return result
+
+
+def _lexical_best(rows: np.ndarray, raw: np.ndarray, depth: int, total: int, whole: bool) -> np.ndarray:
+    """The `depth` best BM25 rows with a positive score. `whole`: chosen among every passage, as
+    flat indexes always did (ties fall the same way); else among the passages with a score."""
+    if whole:
+        scores = np.zeros(total, dtype=np.float32)
+        scores[rows] = raw
+        best = np.argpartition(-scores, depth - 1)[:depth] if depth < total else np.arange(total)
+        return best[scores[best] > 0]
+    best = np.argpartition(-raw, depth - 1)[:depth] if depth < len(raw) else np.arange(len(raw))
+    return rows[best[raw[best] > 0]]
+
+
+def _spread(space: np.ndarray, values: np.ndarray, total: int) -> np.ndarray:
+    """Scores of the rows in `space` as one array over every passage (zero elsewhere)."""
+    if len(space) == total:
+        return values
+    result = np.zeros(total, dtype=values.dtype)
+    result[space] = values
+    return result

@@ -85,13 +85,13 @@ class RetrievalSettings(BaseModel):
     )
     candidates: int = Field(50, ge=5, description="Candidates taken from each retriever before fusion.")
     filter_depth: int = Field(
-        20, ge=1, description="On approximate (HNSW) indexes a source filter searches this many times deeper."
+        20, ge=1, description="On approximate (IVF, HNSW) indexes a source filter searches this many times deeper."
     )
     sentence_depth: int = Field(
-        3, ge=1, description="On HNSW indexes, sentence candidates searched per passage candidate."
+        3, ge=1, description="On approximate indexes, sentence candidates searched per passage candidate."
     )
     floor_sample: int = Field(
-        500, ge=10, description="On HNSW indexes, passages sampled to find typical scores for fusion."
+        500, ge=10, description="On approximate indexes, passages sampled to find typical scores for fusion."
     )
     duplicate_overlap: float = Field(
         0.7, gt=0.0, le=1.0, description="Word overlap (Jaccard) from which a passage repeats a better one."
@@ -170,10 +170,15 @@ class IndexingSettings(BaseModel):
         "separate", description="separate = each sentence encoded on its own; pooled = sentence vectors mean-pooled "
         "from the passage's own pass (one pass per passage, ~3x faster to build, lower retrieval quality).",
     )
-    index_type: Literal["auto", "flat", "hnsw"] = Field(
-        "auto", description="auto = exact flat search below hnsw_threshold vectors, HNSW from there on."
+    index_type: Literal["auto", "flat", "ivf", "hnsw"] = Field(
+        "auto", description="auto = exact flat search below approximate_threshold vectors, IVF-SQ8 (memory-mapped) "
+        "from there on; hnsw = FAISS HNSW (held in RAM).",
     )
-    hnsw_threshold: int = Field(50_000, ge=1, description="Vectors from which `auto` builds HNSW.")
+    approximate_threshold: int = Field(
+        50_000, ge=1, description="Dense vectors (passages plus sentences) from which `auto` builds an approximate index."
+    )
+    ivf_lists: int = Field(0, ge=0, description="IVF k-means lists; 0 = about 2 x sqrt(vectors).")
+    ivf_nprobe: int = Field(16, ge=1, description="IVF lists searched per query (recall vs speed).")
     hnsw_m: int = Field(16, ge=4, description="HNSW graph degree.")
     hnsw_ef_construction: int = Field(40, ge=8, description="HNSW build-time search depth.")
     hnsw_ef_search: int = Field(192, ge=8, description="HNSW query-time search depth (recall vs speed).")

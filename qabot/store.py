@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import mmap
+import os
 from functools import lru_cache
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import fields
@@ -26,9 +27,11 @@ class StringColumn:
     def __init__(self, folder: Path, name: str) -> None:
         self.offsets = _mapped(folder / f"{name}.offsets.npy")
         self.missing = _mapped(folder / f"{name}.missing.npy")
-        with open(folder / f"{name}.bin", "rb") as handle:
-            size = handle.seek(0, 2)
-            self.blob = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        self.fd = os.open(folder / f"{name}.bin", os.O_RDONLY)  # read with pread: see RowFile
+
+    def __del__(self) -> None:
+        if getattr(self, "fd", None) is not None:
+            os.close(self.fd)
 
     @staticmethod
     def write(folder: Path, name: str, strings: Sequence[str | None]) -> None:
@@ -47,7 +50,8 @@ class StringColumn:
     def __getitem__(self, row: int) -> str | None:
         if self.missing[row]:
             return None
-        return self.blob[int(self.offsets[row]) : int(self.offsets[row + 1])].decode("utf-8")
+        start = int(self.offsets[row])
+        return os.pread(self.fd, int(self.offsets[row + 1]) - start, start).decode("utf-8")
 
 
 class PassageStore(Sequence[Passage]):
@@ -164,4 +168,71 @@ def _metadata(document: Document) -> dict:
 
 def _mapped(path: Path) -> np.ndarray:
     """A memory-mapped array as a plain ndarray view: same pages, without memmap's per-item overhead."""
-    return np.asarray(np.load(path, mmap_mode="r"))
+    return map_array(path)
+
+
+def map_array(path: Path) -> np.ndarray:
+    """A read-only memory-mapped `.npy` array, the kernel told that access is random."""
+    with open(path, "rb") as handle:
+        shape, fortran, dtype = _header(handle)
+        offset = handle.tell()
+        size = handle.seek(0, 2)
+        if size == offset or not np.prod(shape):
+            return np.zeros(shape, dtype=dtype)
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    _random_access(mapped)
+    array = np.frombuffer(mapped, dtype=dtype, count=int(np.prod(shape)), offset=offset)
+    return array.reshape(shape, order="F" if fortran else "C")
+
+
+def _header(handle) -> tuple[tuple[int, ...], bool, np.dtype]:
+    version = np.lib.format.read_magic(handle)
+    read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    return read(handle)
+
+
+def _random_access(mapped: mmap.mmap) -> None:
+    if hasattr(mmap, "MADV_RANDOM"):  # POSIX only
+        mapped.madvise(mmap.MADV_RANDOM)
+
+
+class RowFile:
+    """Rows of a C-ordered `.npy` matrix (or items of a vector) read with `pread`, for the few a
+    question needs.
+
+    Memory-mapped reads map whole page-cache folios (up to 2 MB) into the process: a few hundred
+    random rows of a vector file made the resident set grow by hundreds of MB per question, up to
+    the file's size. Read with `pread`, the rows cost their bytes and the page cache stays the
+    kernel's."""
+
+    def __init__(self, path: Path) -> None:
+        with open(path, "rb") as handle:
+            self.shape, fortran, self.dtype = _header(handle)
+            self.offset = handle.tell()
+        if fortran or len(self.shape) not in (1, 2):
+            raise ValueError(f"{path.name}: expected a C-ordered vector or matrix")
+        self.row_shape = self.shape[1:]
+        self.row_bytes = int(np.prod(self.row_shape)) * self.dtype.itemsize
+        self.fd = os.open(path, os.O_RDONLY)
+
+    def __del__(self) -> None:
+        if getattr(self, "fd", None) is not None:
+            os.close(self.fd)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def span(self, first: int, last: int) -> np.ndarray:
+        """Rows first..last-1 (one read)."""
+        data = os.pread(self.fd, (last - first) * self.row_bytes, self.offset + first * self.row_bytes)
+        return np.frombuffer(data, dtype=self.dtype).reshape(last - first, *self.row_shape)
+
+    def spans(self, firsts: np.ndarray, lasts: np.ndarray) -> np.ndarray:
+        """The rows of every [first, last) range, in order, as one matrix."""
+        parts = [self.span(int(a), int(b)) for a, b in zip(firsts, lasts) if b > a]
+        return np.concatenate(parts) if parts else np.zeros((0, *self.row_shape), dtype=self.dtype)
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        """The given rows, in the given order."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return self.spans(rows, rows + 1)

@@ -1,0 +1,110 @@
+"""Vector indexes by size: exact search on small folders, memory-mapped IVF-SQ8 on large ones."""
+
+import numpy as np
+import pytest
+
+from qabot.follow_up import Locality
+from qabot.settings import IndexingSettings
+from qabot.store import RowFile
+from qabot.vector_index import build_vector_index, choose_index_type, read_vector_index, search, write_vector_index
+
+
+def _clustered(count: int, dims: int = 32, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((20, dims))
+    vectors = centres[rng.integers(0, 20, count)] + 0.3 * rng.standard_normal((count, dims))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_auto_is_exact_below_the_threshold_and_ivf_from_it():
+    settings = IndexingSettings(approximate_threshold=1000)
+    assert choose_index_type(999, settings) == "flat"
+    assert choose_index_type(1000, settings) == "ivf"
+    assert choose_index_type(10, IndexingSettings(index_type="hnsw")) == "hnsw"
+
+
+@pytest.mark.parametrize("kind", ["ivf", "hnsw"])
+def test_an_approximate_index_survives_writing_and_memory_mapped_reading(tmp_path, kind):
+    vectors = _clustered(3000)
+    index, params = build_vector_index(vectors, IndexingSettings(ivf_nprobe=8), kind)
+    write_vector_index(index, tmp_path / "v.faiss")
+    loaded = read_vector_index(tmp_path / "v.faiss", params)
+    assert params["type"] == kind and loaded.ntotal == len(vectors)
+    _, found = search(loaded, vectors[:200], 1)
+    assert (found[:, 0] == np.arange(200)).mean() >= 0.98  # each stored vector finds itself
+    if kind == "ivf":
+        assert params["lists"] == 3000 // 40 and params["nprobe"] == 8  # 2·√n lists, at least 40 vectors each
+
+
+def test_row_file_reads_the_rows_asked_for(tmp_path):
+    matrix = np.arange(40, dtype=np.float32).reshape(10, 4)
+    np.save(tmp_path / "m.npy", matrix)
+    rows = RowFile(tmp_path / "m.npy")
+    assert len(rows) == 10
+    assert np.array_equal(rows.take(np.array([7, 2, 2])), matrix[[7, 2, 2]])
+    assert np.array_equal(rows.spans(np.array([0, 5, 9]), np.array([2, 5, 10])), matrix[[0, 1, 9]])
+    assert rows.span(3, 3).shape == (0, 4)
+
+
+def test_the_seed_folder_is_searched_exactly(seed_settings):
+    from qabot.index import Index
+
+    index = Index.open(seed_settings.index)
+    assert index.manifest.vector_index == {"type": "flat"} and not index.approximate
+    assert not (index.folder / "dense.faiss").exists() and index.dense is None
+
+
+@pytest.fixture(scope="module")
+def ivf_seeds(tmp_path_factory, seed_settings):
+    """The seeds' own passages and vectors written again as a generation with IVF indexes."""
+    import shutil
+
+    from qabot.reuse import previous_generation
+    from qabot.freshness import index_config
+    from qabot.generation import write_generation
+    from qabot.index import Index
+
+    folder = tmp_path_factory.mktemp("ivf-seeds")
+    settings = seed_settings.model_copy(update={
+        "index": shutil.copytree(seed_settings.index, folder / "index", symlinks=True),
+        "indexing": seed_settings.indexing.model_copy(update={"index_type": "ivf"}),
+    })
+    previous = previous_generation(settings, index_config(settings))
+    records = [record for source in Index.open(settings.index).source_names for record in previous.records[source]]
+    write_generation(settings, Index.open(settings.index).manifest, records)
+    return settings
+
+
+def test_an_ivf_generation_scores_its_candidates_with_the_exact_vectors(ivf_seeds, retriever):
+    from qabot.retrieval import Retriever
+
+    approximate = Retriever.open(ivf_seeds)
+    assert approximate.index.approximate and approximate.index.manifest.sentence_index["type"] == "ivf"
+    vector = retriever.query_vector("Why did Kazakhstan ask the CSTO for troops?", None)
+    exact = retriever.index.dense_search(vector, 10, 3)
+    found = approximate.index.dense_search(vector, 10, 3)
+    best = exact.rows[np.argsort(-exact.passage)[:10]]
+    assert set(best.tolist()) <= set(found.rows.tolist())  # a handful of lists, all probed: nothing missed
+    at = np.searchsorted(exact.rows, found.rows)
+    assert np.allclose(found.passage, exact.passage[at], atol=1e-5)
+    assert np.allclose(found.best_sentence, exact.best_sentence[at], atol=1e-5)
+    answer = approximate.ask("Why did Kazakhstan ask the CSTO for troops?", k=3)
+    assert len(answer.excerpts) == 3 and not answer.abstained
+    for excerpt in answer.excerpts:
+        passage = approximate.index.passages[approximate.row_of(excerpt)]
+        assert excerpt.text == passage.text
+    first = answer.excerpts[0]
+    locality = Locality(first.source, first.section, first.start, first.end)
+    line, before = "What did Russia gain from the intervention?", "Why did Kazakhstan ask the CSTO for troops?"
+    assert np.allclose(approximate.topic_distance(line, before, locality), retriever.topic_distance(line, before, locality), atol=1e-5)
+
+
+def test_a_generation_stores_what_questions_would_otherwise_recompute(retriever):
+    from qabot.aliases import mine_acronyms
+    from qabot.lexical import STOPWORDS
+    from qabot.ranking import low_content
+
+    index = retriever.index
+    assert index.acronyms() == mine_acronyms(d.text for d in index.documents.values())
+    for row in range(0, len(index.passages), 17):
+        assert index.low_content(row) == low_content(index.passages[row].text, STOPWORDS)
