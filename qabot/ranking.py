@@ -81,32 +81,43 @@ def boost(scores: np.ndarray, members: np.ndarray, groups: Sequence[int], bonus:
     return scores + bonus * np.isin(members, np.asarray(groups)).astype(scores.dtype)
 
 
-def fingerprint(text: str) -> frozenset[str]:
-    """The set of lower-case words of a text: what near-duplicate detection compares."""
-    return frozenset(re.findall(r"\w+", text.lower()))
+class Fingerprints:
+    """The set of lower-case words of a text, as sorted ids into one growing vocabulary: what
+    near-duplicate detection compares (ids, so a candidate list's shared-word counts are one
+    matrix product). Adding a word is one atomic dict call, so threads may share an instance."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+
+    def __call__(self, text: str) -> np.ndarray:
+        words = set(re.findall(r"\w+", text.lower()))
+        return np.array(sorted(self._ids.setdefault(w, len(self._ids)) for w in words), dtype=np.int64)
 
 
 def without_near_duplicates(
-    rows: Sequence[int], scores: np.ndarray, words_of: Callable[[int], frozenset[str]], limit: float
+    rows: Sequence[int], scores: np.ndarray, words_of: Callable[[int], np.ndarray], limit: float
 ) -> list[tuple[int, float]]:
     """(row, score) in the given order, dropping a row whose words mostly (Jaccard ≥ `limit`)
-    repeat a row kept before it — so five hits say five things."""
-    kept: list[tuple[int, frozenset[str]]] = []
-    result: list[tuple[int, float]] = []
-    for row in rows:
-        words = words_of(row)
-        size = len(words)
-        # |A ∩ B| / |A ∪ B| ≥ limit needs the smaller set at least `limit` times the larger: a cheap
-        # size test skips most pairs before any set is intersected
-        if any(
-            limit * max(size, len(other)) <= min(size, len(other))
-            and (common := len(words & other)) >= limit * max(1, size + len(other) - common)
-            for _, other in kept
-        ):
-            continue
-        kept.append((row, words))
-        result.append((row, float(scores[row])))
-    return result
+    repeat a row kept before it — so five hits say five things.
+
+    `words_of(row)` gives a row's distinct word ids (`Fingerprints`). The shared-word counts of every
+    pair come from one product of a rows × words 0/1 matrix, not from a set intersection per pair
+    (50 candidates are 1,225 pairs: milliseconds in Python)."""
+    rows = list(rows)
+    if not rows:
+        return []
+    ids = [words_of(row) for row in rows]
+    sizes = np.array([len(i) for i in ids], dtype=np.float32)
+    _, columns = np.unique(np.concatenate(ids), return_inverse=True)
+    matrix = np.zeros((len(rows), int(columns.max(initial=0)) + 1), dtype=np.float32)
+    matrix[np.repeat(np.arange(len(rows)), sizes.astype(np.int64)), columns] = 1.0
+    common = matrix @ matrix.T
+    duplicate = common >= limit * np.maximum(1.0, sizes[:, None] + sizes[None, :] - common)
+    kept: list[int] = []
+    for at in range(len(rows)):
+        if not duplicate[at, kept].any():
+            kept.append(at)
+    return [(rows[at], float(scores[rows[at]])) for at in kept]
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")

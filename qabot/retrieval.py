@@ -27,7 +27,7 @@ from qabot.perspectives import by_best_excerpt, split_addressed, voice_evidence,
 from qabot.progress import Reporter
 from qabot.question import clean_question
 from qabot.ranking import (
-    boost, dense_share, fingerprint, fuse, fuse_rankings, idf, lexical_coverage, prefer_near, without_near_duplicates,
+    Fingerprints, boost, dense_share, fuse, fuse_rankings, idf, lexical_coverage, prefer_near, without_near_duplicates,
 )
 from qabot.settings import Settings
 from qabot.scan import SYNONYMS_NAME
@@ -62,6 +62,9 @@ class Retriever:
         retrieval = settings.retrieval
         self.corroborator = Corroborator(index, retrieval.also_threshold, retrieval.also_term_weight)
         self.encode = functools.lru_cache(maxsize=512)(self._encode)  # a follow-up re-encodes its context
+        # a passage's word set is read and split once, not for every question it is a candidate of
+        fingerprint = Fingerprints()
+        self.words_of = functools.lru_cache(maxsize=65536)(lambda row: fingerprint(index.passages[row].text))
         self._voice_terms = [set(tokenize(" ".join(p for p in (v.author, v.speaker) if p))) for v in index.voices]
         self.aliases = self._aliases(settings)
 
@@ -274,7 +277,7 @@ class Retriever:
         scores, dense = _spread(space, fused, total), _spread(space, dense, total)
         rows = sorted((r for r in candidates if allowed is None or allowed[r]), key=lambda r: (-scores[r], r))
         ranked = without_near_duplicates(
-            rows[: max(settings.candidates, 10)], scores, lambda r: fingerprint(index.passages[r].text),
+            rows[: max(settings.candidates, 10)], scores, self.words_of,
             settings.duplicate_overlap,
         )
         signals = self._signals(asked, best_dense, ranked)
