@@ -31,6 +31,7 @@ from qabot.ranking import (
 )
 from qabot.settings import Settings
 from qabot.scan import SYNONYMS_NAME
+from qabot.vector_index import numpy_blas_on_one_thread
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Retriever:
         self.corroborator = Corroborator(index, retrieval.also_threshold, retrieval.also_term_weight)
         self.encode = functools.lru_cache(maxsize=512)(self._encode)  # a follow-up re-encodes its context
         # a passage's word set is read and split once, not for every question it is a candidate of
+        numpy_blas_on_one_thread()  # once per process
         fingerprint = Fingerprints()
         self.words_of = functools.lru_cache(maxsize=65536)(lambda row: fingerprint(index.passages[row].text))
         self._voice_terms = [set(tokenize(" ".join(p for p in (v.author, v.speaker) if p))) for v in index.voices]
