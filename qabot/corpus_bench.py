@@ -107,13 +107,26 @@ def cold_asks(settings, questions: list[str], runs: int = 5) -> tuple[list[float
 
 def run_corpus(settings, passages: int, synthetic: bool, folder: Path) -> dict:
     """Generate, build (timed), then cold asks, warm asks and sizes over the generated corpus."""
-    from qabot.benchmark import percentiles, warm_ask
     from qabot.build import build_index
-    from qabot.retrieval import Retriever
 
     settings = settings.model_copy(update={"sources": folder / "sources", "index": folder / "index"})
     files = write_corpus(settings.sources, passages)
     report = build_index(settings, force=True, embed=synthetic_embed if synthetic else None)
+    return {
+        "corpus_passages": report.passages, "corpus_files": files, "synthetic_vectors": synthetic,
+        "build_s": report.seconds, "embed_s": report.embed_seconds,
+        "build_passages_per_s": report.passages / report.seconds,
+        "embed_passages_per_s": (report.passages / report.embed_seconds) if report.embed_seconds else None,
+        **measure_answers(settings),
+    }
+
+
+def measure_answers(settings) -> dict:
+    """Cold asks (whole processes), warm asks and sizes over a built generated corpus; its questions
+    are the openings of 50 passages spread over the index."""
+    from qabot.benchmark import percentiles, warm_ask
+    from qabot.retrieval import Retriever
+
     retriever = Retriever.open(settings)
     index = retriever.index
     step = max(1, len(index.passages) // 50)
@@ -121,13 +134,10 @@ def run_corpus(settings, passages: int, synthetic: bool, folder: Path) -> dict:
     cold, rss = cold_asks(settings, questions)
     warm_p50, warm_p99 = percentiles(warm_ask(retriever, questions))
     return {
-        "corpus_passages": report.passages, "corpus_files": files, "synthetic_vectors": synthetic,
-        "build_s": report.seconds, "embed_s": report.embed_seconds,
-        "build_passages_per_s": report.passages / report.seconds,
-        "embed_passages_per_s": (report.passages / report.embed_seconds) if report.embed_seconds else None,
         "cold_ask_s_median": statistics.median(cold), "cold_ask_s_max": max(cold), "cold_ask_rss_mb": rss,
         "warm_ask_p50_ms": warm_p50, "warm_ask_p99_ms": warm_p99,
         "index_disk_mb": disk_bytes(settings.index) / 2**20, "sources_disk_mb": disk_bytes(settings.sources) / 2**20,
+        "vector_index": index.manifest.vector_index, "sentence_index": index.manifest.sentence_index,
     }
 
 

@@ -16,21 +16,18 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import statistics
 import sys
 import time
 from pathlib import Path
 
 from qabot import __version__
-from qabot.benchmark import percentiles, warm_ask
 from qabot.build import BuildReport
-from qabot.corpus_bench import cold_asks, disk_bytes, synthetic_embed, write_corpus
+from qabot.corpus_bench import measure_answers, synthetic_embed, write_corpus
 from qabot.freshness import file_state, index_config, sources_manifest_hash
 from qabot.generation import PassageRecord, write_generation
 from qabot.manifest import Manifest
 from qabot.passages import Passage
 from qabot.query_encoder import link_query_encoder
-from qabot.retrieval import Retriever
 from qabot.scan import ReadLimits
 from qabot.settings import Settings
 from qabot.sources import hash_bytes, read_document
@@ -86,19 +83,7 @@ def main() -> int:
     print(f"{time.strftime('%H:%M:%S')} wrote {files} files", file=sys.stderr, flush=True)
     report = build_directly(settings)
     print(f"{time.strftime('%H:%M:%S')} built {report.passages} passages in {report.seconds:.0f} s", file=sys.stderr, flush=True)
-    retriever = Retriever.open(settings)
-    index = retriever.index
-    step = max(1, len(index.passages) // 50)
-    questions = [index.passages[row].text[:100] for row in range(0, len(index.passages), step)]
-    cold, rss = cold_asks(settings, questions)
-    warm_p50, warm_p99 = percentiles(warm_ask(retriever, questions))
-    results = {
-        "corpus_passages": report.passages, "corpus_files": files, "build_s": report.seconds,
-        "cold_ask_s_median": statistics.median(cold), "cold_ask_s_max": max(cold), "cold_ask_rss_mb": rss,
-        "warm_ask_p50_ms": warm_p50, "warm_ask_p99_ms": warm_p99,
-        "index_disk_mb": disk_bytes(settings.index) / 2**20, "sources_disk_mb": disk_bytes(settings.sources) / 2**20,
-        "vector_index": index.manifest.vector_index, "sentence_index": index.manifest.sentence_index,
-    }
+    results = {"corpus_passages": report.passages, "corpus_files": files, "build_s": report.seconds, **measure_answers(settings)}
     print(json.dumps(results) if args.json else "\n".join(f"{k}: {v}" for k, v in results.items()))
     return 0
 
