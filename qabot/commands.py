@@ -99,8 +99,7 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.conversations:
         return run_eval_conversations(args, settings, names)
     retrievers = open_retrievers(settings, names, reporter_for_terminal())
-    documents = next(iter(retrievers.values())).index.documents
-    questions = evaluation.load_questions(args.questions, lambda s: documents[s].text if s in documents else None)
+    questions = evaluation.load_questions(args.questions, evaluation.source_text_of(next(iter(retrievers.values())).index))
     for problem in questions.problems:
         print(f"qabot: skipped {problem}", file=sys.stderr)
     started = time.perf_counter()

@@ -80,6 +80,12 @@ def read_jsonl(path: Path, what: str, problems: list[str]) -> Iterator[tuple[int
             problems.append(f"{where}: not valid JSON ({error.msg})")
 
 
+def source_text_of(index) -> Callable[[str], str | None]:
+    """`load_questions`'s `source_text` for an opened index: a document's text, None for an unknown source."""
+    documents = index.documents
+    return lambda source: documents[source].text if source in documents else None
+
+
 def load_questions(path: Path, source_text: Callable[[str], str | None]) -> QuestionSet:
     """Read a JSONL question file; bad lines are reported with file and line number and skipped.
 

@@ -7,7 +7,7 @@ rename, so a reader that reads `CURRENT` once and opens that folder sees one com
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 

@@ -10,16 +10,13 @@ those are the values to put in `settings.retrieval`.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
-from pathlib import Path
 
 import numpy as np
 
-from qabot import evaluation
 from qabot.retrieval import Retriever
-from qabot.settings import load_settings
+from fitting import retriever_and_questions  # scripts/fitting.py, beside this script
 
 NAME_BONUSES = np.round(np.arange(0.0, 0.31, 0.05), 2)
 COVERAGE_BONUSES = np.round(np.arange(0.0, 0.41, 0.05), 2)
@@ -63,17 +60,7 @@ def fit(features: np.ndarray, answerable: np.ndarray) -> tuple[float, float, flo
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("questions", nargs="+", type=Path)
-    parser.add_argument("--sources", type=Path, default=Path("seeds"))
-    parser.add_argument("--index", type=Path, default=Path("embeddings"))
-    args = parser.parse_args()
-    retriever = Retriever.open(load_settings(sources=args.sources, index=args.index))
-    documents = retriever.index.documents
-    questions = [
-        q for path in args.questions
-        for q in evaluation.load_questions(path, lambda s: documents[s].text if s in documents else None).questions
-    ]
+    retriever, questions = retriever_and_questions(__doc__.splitlines()[0])
     features, answerable = signals(retriever, questions)
     decisions = []
     for held_out in range(len(questions)):

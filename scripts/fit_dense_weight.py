@@ -9,33 +9,20 @@ adaptive weight of 0 is the fixed dense share of before, so the fit can always f
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
-from pathlib import Path
 
 import numpy as np
 
 from qabot import evaluation
-from qabot.retrieval import Retriever
-from qabot.settings import load_settings
+from fitting import retriever_and_questions  # scripts/fitting.py, beside this script
 
 WEIGHTS = tuple(itertools.product((0.3, 0.4, 0.5, 0.6, 0.7), (0.0, 0.5, 1.0, 1.5)))  # (dense, adaptive)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("questions", nargs="+", type=Path)
-    parser.add_argument("--sources", type=Path, default=Path("seeds"))
-    parser.add_argument("--index", type=Path, default=Path("embeddings"))
-    args = parser.parse_args()
-    base = Retriever.open(load_settings(sources=args.sources, index=args.index))
-    documents = base.index.documents
-    questions = [
-        q for path in args.questions
-        for q in evaluation.load_questions(path, lambda s: documents[s].text if s in documents else None).questions
-        if q.answerable
-    ]
+    base, questions = retriever_and_questions(__doc__.splitlines()[0])
+    questions = [q for q in questions if q.answerable]
     first = np.zeros((len(WEIGHTS), len(questions)))  # rank of the first relevant hit (99: none)
     for w, (dense_weight, adaptive_weight) in enumerate(WEIGHTS):
         overrides = {"retrieval": {"dense_weight": dense_weight, "adaptive_weight": adaptive_weight}}
