@@ -81,17 +81,11 @@ def boost(scores: np.ndarray, members: np.ndarray, groups: Sequence[int], bonus:
     return scores + bonus * np.isin(members, np.asarray(groups)).astype(scores.dtype)
 
 
-class Fingerprints:
-    """The set of lower-case words of a text, as sorted ids into one growing vocabulary: what
-    near-duplicate detection compares (ids, so a candidate list's shared-word counts are one
-    matrix product). Adding a word is one atomic dict call, so threads may share an instance."""
-
-    def __init__(self) -> None:
-        self._ids: dict[str, int] = {}
-
-    def __call__(self, text: str) -> np.ndarray:
-        words = set(re.findall(r"\w+", text.lower()))
-        return np.array(sorted(self._ids.setdefault(w, len(self._ids)) for w in words), dtype=np.int64)
+def fingerprint(text: str) -> np.ndarray:
+    """The distinct lower-case words of a text, as sorted word hashes: what near-duplicate
+    detection compares (numbers, so a candidate list's shared-word counts are one matrix product;
+    hashes, so no shared vocabulary has to be kept consistent across threads)."""
+    return np.array(sorted({hash(word) for word in re.findall(r"\w+", text.lower())}), dtype=np.int64)
 
 
 def without_near_duplicates(
@@ -100,7 +94,7 @@ def without_near_duplicates(
     """(row, score) in the given order, dropping a row whose words mostly (Jaccard ≥ `limit`)
     repeat a row kept before it — so five hits say five things.
 
-    `words_of(row)` gives a row's distinct word ids (`Fingerprints`). The shared-word counts of every
+    `words_of(row)` gives a row's distinct word hashes (`fingerprint`). The shared-word counts of every
     pair come from one product of a rows × words 0/1 matrix, not from a set intersection per pair
     (50 candidates are 1,225 pairs: milliseconds in Python)."""
     rows = list(rows)

@@ -27,7 +27,7 @@ from qabot.perspectives import by_best_excerpt, split_addressed, voice_evidence,
 from qabot.progress import Reporter
 from qabot.question import clean_question
 from qabot.ranking import (
-    Fingerprints, boost, dense_share, fuse, fuse_rankings, idf, lexical_coverage, prefer_near, without_near_duplicates,
+    boost, dense_share, fingerprint, fuse, fuse_rankings, idf, lexical_coverage, prefer_near, without_near_duplicates,
 )
 from qabot.settings import Settings
 from qabot.scan import SYNONYMS_NAME
@@ -65,7 +65,6 @@ class Retriever:
         self.encode = functools.lru_cache(maxsize=512)(self._encode)  # a follow-up re-encodes its context
         # a passage's word set is read and split once, not for every question it is a candidate of
         numpy_blas_on_one_thread()  # once per process
-        fingerprint = Fingerprints()
         self.words_of = functools.lru_cache(maxsize=65536)(lambda row: fingerprint(index.passages[row].text))
         self._voice_terms = [set(tokenize(" ".join(p for p in (v.author, v.speaker) if p))) for v in index.voices]
         self.aliases = self._aliases(settings)

@@ -110,8 +110,8 @@ def numpy_blas_on_one_thread() -> None:
     """Put numpy's own BLAS (not FAISS's, not torch's) on one thread, once per process.
 
     A question's matrix products are small; OpenBLAS threads left spinning after each one took the
-    second core from the ONNX query encoder running right after it (measured on 2 cores: warm ask
-    p50 17.8 → 11.1 ms, query encoding 10.2 → 5.4 ms). Only the library loaded from numpy's own
+    second core from the ONNX query encoder running right after it (2 quiet cores, 216 fresh
+    questions, two interleaved runs: warm ask p50 20.5 / 23.7 → 14.0 / 14.8 ms). Only the library loaded from numpy's own
     folder is touched, so a FAISS IVF training or a torch build keeps its threads."""
     from threadpoolctl import ThreadpoolController
 

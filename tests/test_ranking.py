@@ -6,7 +6,7 @@ import pytest
 from qabot.ranking import (
     boost,
     dense_share,
-    Fingerprints,
+    fingerprint,
     fuse,
     idf,
     lexical_coverage,
@@ -54,7 +54,6 @@ def test_boost_adds_the_bonus_to_the_named_groups_only():
 def test_near_duplicates_are_dropped_after_the_better_one():
     texts = ["the alliance sent troops to the airport", "The alliance sent troops to the airport!",
              "a different passage about bees and honey"]
-    fingerprint = Fingerprints()
     kept = without_near_duplicates([1, 0, 2], np.array([0.5, 0.9, 0.1]), lambda r: fingerprint(texts[r]), 0.7)
     assert kept == [(1, 0.9), (2, pytest.approx(0.1))]
 
