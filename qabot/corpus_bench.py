@@ -1,7 +1,9 @@
 """`qabot bench --corpus N`: build and answer over a generated folder of about N passages.
 
-Documents are made of paragraphs of 4 sentences (~450 characters, so about one passage each) of
-pseudo-words drawn with Zipf frequencies from a 30,000-word vocabulary, 100 paragraphs per file.
+Documents are made of paragraphs of 4 sentences of 18 words (~450 characters, so about one passage
+each), 100 paragraphs per file. Words follow Zipf's law (exponent 1, as in English) over ~115
+English function words, commonest first, then 30,000 distinct pseudo-words: about half the tokens
+are function words, which BM25 drops (`qabot.lexical.STOPWORDS`) as it does in any real folder.
 With `--synthetic-vectors` the model is replaced by Gaussian-mixture vectors (see
 `qabot.benchmark`), so a million passages can be measured without hours of encoding; everything
 else (reading, splitting, BM25, FAISS, the generation files, `qabot ask`) is the real thing.
@@ -23,24 +25,52 @@ PARAGRAPHS_PER_FILE = 100
 SENTENCES_PER_PARAGRAPH = 4
 
 
+# English function words, commonest first (the head of word-frequency lists of English text); every
+# one is in `qabot.lexical.STOPWORDS`, so BM25 drops them from these files as from any real folder.
+FUNCTION_WORDS = """the of and to a in that is was it for on with he as be at by i this had not are but from or
+have an they which his her you were she there been would their we him all has will when who if more no so what
+can said about up out them my some could then into than its our only other these do over any me very after most
+such those before through should where between both each few own under while being because did same again
+against here how just until why further during off once does below above nor now too your himself themselves
+itself herself""".split()
+CONTENT_WORDS = 30_000
+WORDS_PER_SENTENCE = 18
+
+
+def vocabulary(rng: np.random.Generator) -> tuple[list[str], np.ndarray]:
+    """The function words, then distinct pseudo-words of 2–4 syllables; and each word's probability:
+    Zipf's law with exponent 1 over that ranking (as in English), so function words are about half
+    of the tokens and the commonest content word is in a few percent of the passages."""
+    syllables = [c + v for c in ("b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "th", "st", "dr")
+                 for v in ("a", "e", "i", "o", "u", "an", "er", "on")]
+    content: dict[str, None] = {}
+    while len(content) < CONTENT_WORDS:
+        word = "".join(rng.choice(syllables, size=int(rng.integers(2, 5))))
+        if word not in FUNCTION_WORDS:
+            content[word] = None
+    words = FUNCTION_WORDS + list(content)
+    weights = 1.0 / np.arange(1, len(words) + 1)
+    return words, weights / weights.sum()
+
+
 def write_corpus(folder: Path, passages: int, seed: int = 0) -> int:
     """About `passages` passages of realistic length in `folder`; returns the number of files."""
     rng = np.random.default_rng(seed)
-    syllables = ["ka", "lo", "ri", "ven", "sta", "mor", "pel", "tu", "in", "dra", "se", "gon", "li", "ther", "an"]
-    vocabulary = ["".join(rng.choice(syllables, size=rng.integers(1, 4))) for _ in range(30_000)]
+    words, probabilities = vocabulary(rng)
+    cumulative = np.cumsum(probabilities)
     folder.mkdir(parents=True, exist_ok=True)
     files = max(1, -(-passages // PARAGRAPHS_PER_FILE))
+    per_paragraph = SENTENCES_PER_PARAGRAPH * WORDS_PER_SENTENCE
     for number in range(files):
         count = min(PARAGRAPHS_PER_FILE, passages - number * PARAGRAPHS_PER_FILE) or PARAGRAPHS_PER_FILE
-        ranks = rng.zipf(1.3, size=count * SENTENCES_PER_PARAGRAPH * 17) % len(vocabulary)
-        words = [vocabulary[r] for r in ranks]
+        ranks = np.minimum(np.searchsorted(cumulative, rng.random(count * per_paragraph)), len(words) - 1)
+        chosen = [words[r] for r in ranks]
         paragraphs = []
         for p in range(count):
             sentences = []
             for s in range(SENTENCES_PER_PARAGRAPH):
-                first = (p * SENTENCES_PER_PARAGRAPH + s) * 17
-                chosen = words[first : first + 17]
-                sentences.append(" ".join(chosen).capitalize() + ".")
+                first = p * per_paragraph + s * WORDS_PER_SENTENCE
+                sentences.append(" ".join(chosen[first : first + WORDS_PER_SENTENCE]).capitalize() + ".")
             paragraphs.append(" ".join(sentences))
         (folder / f"doc{number:06d}.txt").write_text(f"Report {number}\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
     return files
