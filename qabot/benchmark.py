@@ -95,13 +95,17 @@ def build_throughput(settings) -> dict:
     }
 
 
-def synthetic_vectors(count: int, dims: int, rng: np.random.Generator, projection: np.ndarray, centres: np.ndarray) -> np.ndarray:
+def synthetic_vectors(
+    count: int, dims: int, rng: np.random.Generator, projection: np.ndarray, centres: np.ndarray, spread: float = 0.5
+) -> np.ndarray:
+    """Unit vectors around random centres of a low-dimensional space; `spread` is the noise around a
+    centre (0.5: two members of a cluster have cosine ~0.8; 1.0: ~0.5)."""
     import faiss
 
     vectors = np.empty((count, dims), dtype=np.float32)
     for first in range(0, count, 100_000):
         size = min(100_000, count - first)
-        latent = centres[rng.integers(0, len(centres), size)] + 0.5 * rng.standard_normal((size, centres.shape[1])).astype(np.float32)
+        latent = centres[rng.integers(0, len(centres), size)] + spread * rng.standard_normal((size, centres.shape[1])).astype(np.float32)
         vectors[first : first + size] = latent @ projection + 0.5 * rng.standard_normal((size, dims)).astype(np.float32)
     faiss.normalize_L2(vectors)
     return vectors

@@ -5,7 +5,7 @@ each), 100 paragraphs per file. Words follow Zipf's law (exponent 1, as in Engli
 English function words, commonest first, then 30,000 distinct pseudo-words: about half the tokens
 are function words, which BM25 drops (`qabot.lexical.STOPWORDS`) as it does in any real folder.
 With `--synthetic-vectors` the model is replaced by Gaussian-mixture vectors (see
-`qabot.benchmark`), so a million passages can be measured without hours of encoding; everything
+`qabot.benchmark` and `SPREAD` below), so a million passages can be measured without hours of encoding; everything
 else (reading, splitting, BM25, FAISS, the generation files, `qabot ask`) is the real thing.
 """
 
@@ -35,6 +35,10 @@ against here how just until why further during off once does below above nor now
 itself herself""".split()
 CONTENT_WORDS = 30_000
 WORDS_PER_SENTENCE = 18
+# Vectors: clusters of ~1,000 passages whose members have cosine ~0.5 (same topic, as the model
+# gives sentences about one subject; unrelated ones ~0). At cosine ~0.8 every passage had a thousand
+# near-paraphrases, and "also" (a claim stated elsewhere) found ~100 sources for every excerpt.
+SPREAD = 1.0
 
 
 def vocabulary(rng: np.random.Generator) -> tuple[list[str], np.ndarray]:
@@ -103,7 +107,7 @@ def _synthetic_file(path: Path, count: int, dims: int, rng, projection, centres)
     out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(count, dims))
     for first in range(0, count, 100_000):
         size = min(100_000, count - first)
-        out[first : first + size] = synthetic_vectors(size, dims, rng, projection, centres)
+        out[first : first + size] = synthetic_vectors(size, dims, rng, projection, centres, SPREAD)
     out.flush()
     return out
 

@@ -30,6 +30,7 @@ class ClaimMatch:
 
 
 MIN_CLAIM_TERMS = 6  # fewer content terms (a heading, a title, "Yes.") state no claim to match
+CLAIMS_COLUMN = "claim_terms"  # passages/ column: each sentence's claim terms, space-separated (see below)
 
 
 def claim_terms(text: str) -> frozenset[str]:
@@ -37,6 +38,12 @@ def claim_terms(text: str) -> frozenset[str]:
     sentence states no claim: a question, or too short to carry particulars (a heading)."""
     terms = frozenset(tokenize(text))
     return terms if len(terms) >= MIN_CLAIM_TERMS and not text.rstrip().endswith("?") else frozenset()
+
+
+def stored_claims(passage, document) -> list[str]:
+    """The claim terms of each sentence of `passage`, as the generation stores them (sorted, joined by
+    spaces: a term never holds a space), so a question never reads a whole document to get them."""
+    return [" ".join(sorted(claim_terms(document.text[start:end]))) for start, end in passage.sentences]
 
 
 def term_overlap(first: frozenset[str], second: frozenset[str]) -> float:
@@ -62,16 +69,20 @@ class Corroborator:
         self._terms: dict[int, frozenset[str]] = {}
 
     def sentence_terms(self, sentence: int) -> frozenset[str]:
+        stored = self.index.passages.claims
+        if stored is not None:  # written at build time: one short read, nothing to cache
+            return frozenset(stored[sentence].split())
         terms = self._terms.get(sentence)
-        if terms is None:
+        if terms is None:  # an index written before the column: the sentence from its document
             row = int(self.index.sentence_owners[sentence])
             start, end = self.index.passages[row].sentences[sentence - int(self.index.sentence_offsets[row])]
             terms = self._terms[sentence] = claim_terms(self.index.document(self.index.passages[row].source).text[start:end])
         return terms
 
-    def near_sentences(self, own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def near_sentences(self, own: np.ndarray, found: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(sentence ids, cosines with each own sentence): the `depth` nearest sentences of each own
-        sentence (a same claim is close in meaning), of which only those that could pass are kept."""
+        sentence (a same claim is close in meaning), of which only those that could pass are kept.
+        `found`: the approximate index's neighbours of `own`, when searched already (in a batch)."""
         index = self.index
         columns = np.ascontiguousarray(own.T)  # a strided operand would send the product down a slow path
         if index.sentence_index is None:
@@ -79,25 +90,45 @@ class Corroborator:
             depth = min(self.depth, everything.shape[0])
             ids = np.unique(np.argpartition(-everything, depth - 1, axis=0)[:depth])
         else:
-            from qabot.vector_index import search
-
-            found = search(index.sentence_index, np.ascontiguousarray(own, dtype=np.float32), self.depth)[1]
+            found = self._search(own) if found is None else found
             ids = np.unique(found[found >= 0])
         cosines = np.asarray(index.sentence_rows.take(ids) @ columns, dtype=np.float32).T
         keep = cosines.max(axis=0) >= self.threshold - self.term_weight
         return ids[keep], cosines[:, keep]
 
+    def _search(self, own: np.ndarray) -> np.ndarray:
+        from qabot.vector_index import search
+
+        return search(self.index.sentence_index, np.ascontiguousarray(own, dtype=np.float32), self.depth)[1]
+
     def matches(self, row: int, allowed: np.ndarray | None = None) -> list[ClaimMatch]:
         """The best-matching passage of each other source whose best sentence pair passes the bar,
         strongest first (`allowed`: a mask of the passages that may be cited)."""
+        return self.matches_many([row], allowed)[0]
+
+    def matches_many(self, rows: list[int], allowed: np.ndarray | None = None) -> list[list[ClaimMatch]]:
+        """`matches` of several passages; on an approximate index all their sentences are searched
+        in one FAISS call (one pass over the probed lists instead of one per passage)."""
         index = self.index
-        first, last = int(index.sentence_offsets[row]), int(index.sentence_offsets[row + 1])
-        if first == last:
-            return []
-        own = np.asarray(index.sentence_rows.span(first, last), dtype=np.float32)
+        firsts = np.array([int(index.sentence_offsets[r]) for r in rows], dtype=np.int64)
+        lasts = np.array([int(index.sentence_offsets[r + 1]) for r in rows], dtype=np.int64)
+        own = np.asarray(index.sentence_rows.spans(firsts, lasts), dtype=np.float32)
+        found = self._search(own) if index.sentence_index is not None and len(own) else None
+        result, at = [], 0
+        for row, first, last in zip(rows, firsts.tolist(), lasts.tolist()):
+            size = last - first
+            part = None if found is None else found[at : at + size]
+            result.append(self._matches(row, first, last, own[at : at + size], part, allowed) if size else [])
+            at += size
+        return result
+
+    def _matches(
+        self, row: int, first: int, last: int, own: np.ndarray, found: np.ndarray | None, allowed: np.ndarray | None
+    ) -> list[ClaimMatch]:
+        index = self.index
         own_terms = [self.sentence_terms(s) for s in range(first, last)]
         own_source = index.passage_sources[row]
-        ids, cosines = self.near_sentences(own)
+        ids, cosines = self.near_sentences(own, found)
         best: dict[int, ClaimMatch] = {}  # by source number
         for column, sentence in enumerate(ids.tolist()):
             other = int(index.sentence_owners[sentence])

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qabot.corroboration import CLAIMS_COLUMN, stored_claims
 from qabot.index import ACRONYMS_NAME, LOW_CONTENT_NAME, Voice
 from qabot.lexical import STOPWORDS
 from qabot.ranking import low_content
@@ -23,7 +24,7 @@ from qabot.passages import Passage
 from qabot.settings import Settings
 from qabot.sources import Document
 from qabot.storage import staged_folder
-from qabot.store import DocumentStore, PassageStore
+from qabot.store import DocumentStore, PassageStore, StringColumn
 from qabot.term_counts import TermCounts, bm25_index, compact, concatenate
 
 
@@ -67,6 +68,7 @@ def write_generation(
     with staged_folder(generation) as staging:
         DocumentStore.write(staging, documents)
         PassageStore.write(staging / "passages", [r.passage for r in records], source_numbers)
+        StringColumn.write(staging / "passages", CLAIMS_COLUMN, [t for r in records for t in stored_claims(r.passage, r.document)])
         _write_json(staging / "voices.json", [asdict(v) for v in voices])
         _write_json(staging / ACRONYMS_NAME, mine_acronyms(d.text for d in documents))
         np.save(staging / "passage_voices.npy", passage_voices)

@@ -143,12 +143,13 @@ class Retriever:
         terms = set(tokenize(question))
         page = ranking.rows[offset : offset + k]
         threshold = self.settings.retrieval.abstain_below
+        alsos = self.also_many([row for row, _ in page], ranking.allowed)
         return Answer(
             question=question,
             abstained=ranking.evidence < threshold,
             excerpts=tuple(
-                self.excerpt(row, score, offset + number, terms, ranking.vector, ranking.allowed)
-                for number, (row, score) in enumerate(page, 1)
+                self.excerpt(row, score, offset + number, terms, ranking.vector, ranking.allowed, also)
+                for number, ((row, score), also) in enumerate(zip(page, alsos), 1)
             ),
             confidence=confidence(ranking.evidence, threshold, self.settings.retrieval.confidence_scale),
             more=offset + k < len(ranking.rows),
@@ -184,6 +185,20 @@ class Retriever:
         for weight, found, values in parts[1:]:
             scores = scores + weight * _values_at(found, values, rows)
         return rows, scores
+
+    def _lexical_candidates(self, question: str, context: str | None, depth: int):
+        """(rows, scores, score of given rows): every passage sharing a word on a flat index; on an
+        approximate one with pruning files, the exact `depth` best only (`qabot.bm25_topk`), other
+        rows' scores read when asked for. Either way the same top `depth` and the same scores."""
+        lexical = self.index.lexical
+        if not self.index.approximate or lexical.row_terms is None:
+            found, raw = self.lexical_hits(question, context)
+            return found, raw, lambda rows: _values_at(found, raw, rows)
+        from qabot.bm25_topk import combined_scores, top_hits
+
+        parts = [(weight, lexical.term_ids(text)) for text, weight in self._lexical_texts(question, context)]
+        found, raw = top_hits(lexical, lexical.row_terms, parts, depth)
+        return found, raw, lambda rows: combined_scores(lexical.row_terms, parts, rows)
 
     def _lexical_texts(self, question: str, context: str | None) -> list[tuple[str, float]]:
         """What BM25 scores, with weights: the question, the other names of what it names, its context."""
@@ -246,8 +261,9 @@ class Retriever:
         found, raw = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         top = 0.0
         fixed, share = share, settings.dense_weight if share is None else share
+        lexical_at = None
         if mode in ("bm25", "hybrid"):
-            found, raw = self.lexical_hits(question, context)
+            found, raw, lexical_at = self._lexical_candidates(question, context, depth)
             top = float(raw.max()) if raw.size else 0.0
             matched = set()
             if top > 0:
@@ -259,9 +275,9 @@ class Retriever:
         space = hits.rows
         dense = settings.sentence_weight * hits.best_sentence + (1 - settings.sentence_weight) * hits.passage
         best_dense = float(dense[np.searchsorted(space, scored)].max()) if scored else 0.0
-        lexical = _values_at(found, raw, space) / top if top > 0 else np.zeros(len(space), dtype=np.float32)
+        lexical = lexical_at(space) / top if top > 0 else np.zeros(len(space), dtype=np.float32)
         if mode == "hybrid":
-            floors = self._floors(vector, found, raw, top)
+            floors = self._floors(vector, lexical_at, top)
             fused = fuse(dense, lexical, share, settings.fusion, floors, settings.rrf_k)
         else:
             fused = dense if mode == "dense" else lexical
@@ -348,7 +364,7 @@ class Retriever:
     def _low_content_of(self, row: int) -> float:
         return self.index.low_content(row)
 
-    def _floors(self, vector: np.ndarray, found: np.ndarray, raw: np.ndarray, top: float) -> tuple[float, float] | None:
+    def _floors(self, vector: np.ndarray, lexical_at, top: float) -> tuple[float, float] | None:
         """Typical (median) dense and BM25 scores from a fixed sample of passages, on approximate
         indexes (where only candidates are scored); None on flat ones (medians over everything)."""
         if not self.index.approximate:
@@ -356,7 +372,7 @@ class Retriever:
         hits = self._floor_vectors.score(vector)
         weight = self.settings.retrieval.sentence_weight
         dense = weight * hits.best_sentence + (1 - weight) * hits.passage
-        lexical = _values_at(found, raw, hits.rows) / top if top > 0 else np.zeros(len(hits.rows), dtype=np.float32)
+        lexical = lexical_at(hits.rows) / top if top > 0 else np.zeros(len(hits.rows), dtype=np.float32)
         return float(np.median(dense)), float(np.median(lexical))
 
     @functools.cached_property
@@ -369,10 +385,12 @@ class Retriever:
     # ----------------------------------------------------------------------------- excerpts
 
     def excerpt(
-        self, row: int, score: float, rank: int, terms: set[str], vector: np.ndarray, allowed: np.ndarray | None = None
+        self, row: int, score: float, rank: int, terms: set[str], vector: np.ndarray, allowed: np.ndarray | None = None,
+        also: tuple[Also, ...] | None = None,
     ) -> Excerpt:
         """Passage `row` as a cited excerpt: its best sentence marked, the other sources stating
-        one of its claims in `also` (among the passages `allowed` by the source filter)."""
+        one of its claims in `also` (among the passages `allowed` by the source filter; given when
+        found already for a whole page, see `also_many`)."""
         passage = self.index.passages[row]
         document = self.index.document(passage.source)
         highlight = None
@@ -385,16 +403,20 @@ class Retriever:
             source=passage.source, start=passage.start, end=passage.end, text=passage.text,
             score=round(float(score), 4), rank=rank, title=document.title, author=document.author,
             section=passage.section, highlight=highlight, page=document.page_at(passage.start),
-            also=self.also(row, allowed),
+            also=self.also(row, allowed) if also is None else also,
         )
 
     def also(self, row: int, allowed: np.ndarray | None = None) -> tuple[Also, ...]:
         """Passages of other sources that state one of the claims of passage `row`."""
-        return tuple(
-            Also(self.index.passages[m.row].source, self.index.passages[m.row].start, self.index.passages[m.row].end,
-                 self._voice_name(m.row))
-            for m in self.corroborator.matches(row, allowed)
-        )
+        return self.also_many([row], allowed)[0]
+
+    def also_many(self, rows: list[int], allowed: np.ndarray | None = None) -> list[tuple[Also, ...]]:
+        """`also` of several passages (one sentence search for all of them on an approximate index)."""
+        passages = self.index.passages
+        return [
+            tuple(Also(passages[m.row].source, passages[m.row].start, passages[m.row].end, self._voice_name(m.row)) for m in found)
+            for found in self.corroborator.matches_many(rows, allowed)
+        ]
 
     def corroborating(self, excerpt: Excerpt, source: str | None = None) -> list[Excerpt]:
         """The passages behind `excerpt.also` as excerpts (ranked 1, 2, …), the matching sentence
@@ -444,7 +466,7 @@ def _lexical_best(rows: np.ndarray, raw: np.ndarray, depth: int, total: int, who
         scores[rows] = raw
         best = np.argpartition(-scores, depth - 1)[:depth] if depth < total else np.arange(total)
         return best[scores[best] > 0]
-    best = np.argpartition(-raw, depth - 1)[:depth] if depth < len(raw) else np.arange(len(raw))
+    best = np.lexsort((rows, -raw))[:depth]  # ties by row: the same set whether `rows` is every hit or a pruned top
     return rows[best[raw[best] > 0]]
 
 

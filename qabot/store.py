@@ -67,6 +67,8 @@ class PassageStore(Sequence[Passage]):
         self.text = StringColumn(folder, "text")
         self.context = StringColumn(folder, "context")  # embed_text minus the text it ends with
         self.section = StringColumn(folder, "section")
+        # each sentence's claim terms (qabot.corroboration); absent in indexes written before them
+        self.claims = StringColumn(folder, "claim_terms") if (folder / "claim_terms.bin").is_file() else None
 
     @staticmethod
     def write(folder: Path, passages: Sequence[Passage], source_numbers: dict[str, int]) -> None:

@@ -1,0 +1,130 @@
+"""The exact best BM25 passages of a question without reading every posting of its common words.
+
+A common word's posting list is long, and its BM25 weight per passage is small (low IDF). MaxScore
+pruning (Turtle & Flood 1995) reads the question's postings rarest word first, keeping partial
+scores; it stops once the best weights of the words not read yet (`term_max`, one per word, stored
+at build time) add up to less than the `depth`-th best partial score: no passage outside those read
+can reach the top `depth` any more. The candidates that still could are then scored exactly from a
+passage-major copy of the matrix (`row_terms`: each passage's (word, weight) pairs), with the same
+float arithmetic as `LexicalIndex.hits`, so the top `depth` (ties by row) and their scores are the
+ones exhaustive scoring gives. Approximate (large) indexes use this; flat ones score every posting.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+MARGIN = 1e-4  # relative slack on the bounds: partial sums are float64, stored weights float32
+ROW_TERMS = "row_terms.npy"
+ROW_INDPTR = "row_indptr.npy"
+TERM_MAX = "term_max.npy"
+_RECORD = np.dtype([("column", "<i4"), ("value", "<f4")])
+
+
+def write_pruning_files(folder: Path, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, size: int) -> None:
+    """Each word's best weight, and the matrix passage-major (columns ascending within a passage)."""
+    data, indices, indptr = np.asarray(data), np.asarray(indices), np.asarray(indptr)
+    lengths = np.diff(indptr)
+    term_max = np.zeros(len(lengths), dtype=np.float32)
+    nonempty = lengths > 0
+    if nonempty.any():
+        term_max[nonempty] = np.maximum.reduceat(data, indptr[:-1][nonempty])
+    np.save(folder / TERM_MAX, term_max)
+    order = np.argsort(indices, kind="stable")  # by passage; within one, by column (the matrix is column-major)
+    records = np.empty(len(order), dtype=_RECORD)
+    records["column"] = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)[order]
+    records["value"] = data[order]
+    np.save(folder / ROW_TERMS, records)
+    np.save(folder / ROW_INDPTR, np.concatenate([[0], np.cumsum(np.bincount(indices, minlength=size))]).astype(np.int64))
+
+
+def has_pruning_files(folder: Path) -> bool:
+    return all((folder / name).is_file() for name in (ROW_TERMS, ROW_INDPTR, TERM_MAX))
+
+
+class RowTerms:
+    """BM25 of given passages for given words, read passage by passage (one `pread` each)."""
+
+    def __init__(self, folder: Path) -> None:
+        from qabot.store import RowFile
+
+        self.folder = folder
+        self.records = RowFile(folder / ROW_TERMS)
+        self.term_max = np.load(folder / TERM_MAX)
+
+    @cached_property
+    def indptr(self) -> np.ndarray:
+        return np.load(self.folder / ROW_INDPTR)  # 8 bytes a passage, read on the first question
+
+    def scores(self, ids: list[int], rows: np.ndarray) -> np.ndarray:
+        """Float32 score of each row for the word columns `ids` (repeats count again), summed in
+        `ids` order in float64 as `LexicalIndex.hits` does, so the values are the same bits."""
+        rows = np.asarray(rows, dtype=np.int64)
+        starts, ends = self.indptr[rows], self.indptr[rows + 1]
+        records = self.records.spans(starts, ends)
+        owner = np.repeat(np.arange(len(rows)), ends - starts)
+        total = np.zeros(len(rows), dtype=np.float64)
+        for column in ids:
+            hit = records["column"] == column
+            add = np.zeros(len(rows), dtype=np.float64)
+            add[owner[hit]] = records["value"][hit]
+            total += add
+        return total.astype(np.float32)
+
+
+def combined_scores(row_terms: RowTerms, parts: list[tuple[float, list[int]]], rows: np.ndarray) -> np.ndarray:
+    """Σ weight × BM25 over the parts (the first unweighted), with `Retriever.lexical_hits`' arithmetic."""
+    scores = row_terms.scores(parts[0][1], rows)
+    for weight, ids in parts[1:]:
+        scores = scores + weight * row_terms.scores(ids, rows)
+    return scores
+
+
+def top_hits(lexical, row_terms: RowTerms, parts: list[tuple[float, list[int]]], depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows ascending, exact scores) of the `depth` best passages (ties: lower row first) with a
+    positive combined score; see the module docstring."""
+    occurrences = sorted(
+        ((int(lexical.indptr[i + 1] - lexical.indptr[i]), weight, i) for weight, ids in parts for i in ids), key=lambda o: o[0]
+    )
+    remaining = sum(weight * float(row_terms.term_max[i]) for _, weight, i in occurrences)
+    read_rows, read_values = [], []
+    for number, (_, weight, column) in enumerate(occurrences):
+        if number and _can_stop(read_rows, read_values, remaining, depth):
+            break
+        rows, values = lexical.postings(column)
+        read_rows.append(rows)
+        read_values.append(weight * values.astype(np.float64))
+        remaining -= weight * float(row_terms.term_max[column])
+    if not read_rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    found, partial = _partial(read_rows, read_values)
+    theta = _kth(partial, depth)
+    slack = max(remaining, 0.0) * (1 + MARGIN) + MARGIN * theta
+    keep = found[partial + slack >= theta * (1 - MARGIN)]  # the rest cannot reach the `depth`-th score
+    exact = combined_scores(row_terms, parts, keep)
+    order = np.lexsort((keep, -exact))[:depth]
+    order = order[exact[order] > 0]
+    chosen = np.sort(order)
+    return keep[chosen], exact[chosen]
+
+
+def _partial(read_rows: list[np.ndarray], read_values: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    found, inverse = np.unique(np.concatenate(read_rows), return_inverse=True)
+    return found, np.bincount(inverse, weights=np.concatenate(read_values))
+
+
+def _kth(partial: np.ndarray, depth: int) -> float:
+    if len(partial) < depth:
+        return 0.0
+    return float(np.partition(partial, len(partial) - depth)[len(partial) - depth])
+
+
+def _can_stop(read_rows: list[np.ndarray], read_values: list[np.ndarray], remaining: float, depth: int) -> bool:
+    """No passage outside those read can reach the `depth`-th best partial score any more."""
+    if sum(len(r) for r in read_rows) < depth:
+        return False
+    _, partial = _partial(read_rows, read_values)
+    return len(partial) >= depth and remaining * (1 + MARGIN) < _kth(partial, depth) * (1 - MARGIN)
