@@ -12,16 +12,18 @@ ones exhaustive scoring gives. Approximate (large) indexes use this; flat ones s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 MARGIN = 1e-4  # relative slack on the bounds: partial sums are float64, stored weights float32
+LOOKUP_POSTINGS = 100  # one passage's exact score read from `row_terms` costs about as much as summing this many postings
+PRUNE_FROM = 50_000  # fewer postings than this in a question: summing them all is cheaper than pruning
 ROW_TERMS = "row_terms.npy"
 ROW_INDPTR = "row_indptr.npy"
 TERM_MAX = "term_max.npy"
-_RECORD = np.dtype([("column", "<i4"), ("value", "<f4")])
 
 
 def write_pruning_files(folder: Path, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, size: int) -> None:
@@ -34,9 +36,9 @@ def write_pruning_files(folder: Path, data: np.ndarray, indices: np.ndarray, ind
         term_max[nonempty] = np.maximum.reduceat(data, indptr[:-1][nonempty])
     np.save(folder / TERM_MAX, term_max)
     order = np.argsort(indices, kind="stable")  # by passage; within one, by column (the matrix is column-major)
-    records = np.empty(len(order), dtype=_RECORD)
-    records["column"] = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)[order]
-    records["value"] = data[order]
+    records = np.empty((len(order), 2), dtype=np.int32)  # (column, weight's float32 bits): one read per passage
+    records[:, 0] = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)[order]
+    records[:, 1] = np.asarray(data, dtype=np.float32)[order].view(np.int32)
     np.save(folder / ROW_TERMS, records)
     np.save(folder / ROW_INDPTR, np.concatenate([[0], np.cumsum(np.bincount(indices, minlength=size))]).astype(np.int64))
 
@@ -59,28 +61,47 @@ class RowTerms:
     def indptr(self) -> np.ndarray:
         return np.load(self.folder / ROW_INDPTR)  # 8 bytes a passage, read on the first question
 
-    def scores(self, ids: list[int], rows: np.ndarray) -> np.ndarray:
-        """Float32 score of each row for the word columns `ids` (repeats count again), summed in
-        `ids` order in float64 as `LexicalIndex.hits` does, so the values are the same bits."""
+    def read(self, rows: np.ndarray) -> PassageTerms:
+        """The (word, weight) pairs of the given passages, one `pread` each."""
         rows = np.asarray(rows, dtype=np.int64)
         starts, ends = self.indptr[rows], self.indptr[rows + 1]
-        records = self.records.spans(starts, ends)
-        owner = np.repeat(np.arange(len(rows)), ends - starts)
-        total = np.zeros(len(rows), dtype=np.float64)
+        pairs = self.records.spans(starts, ends)
+        return PassageTerms(len(rows), np.repeat(np.arange(len(rows)), ends - starts), pairs[:, 0], pairs[:, 1].view(np.float32))
+
+    def scores(self, ids: list[int], rows: np.ndarray) -> np.ndarray:
+        return self.read(rows).scores(ids)
+
+
+@dataclass(frozen=True)
+class PassageTerms:
+    """Some passages' (word, weight) pairs, read once and scored for any words."""
+
+    size: int
+    owner: np.ndarray  # the passage (0..size-1) of each pair
+    columns: np.ndarray
+    values: np.ndarray
+
+    def scores(self, ids: list[int]) -> np.ndarray:
+        """Float32 score of each passage for the word columns `ids` (repeats count again), summed in
+        `ids` order in float64 as `LexicalIndex.hits` does, so the values are the same bits."""
+        total = np.zeros(self.size, dtype=np.float64)
         for column in ids:
-            hit = records["column"] == column
-            add = np.zeros(len(rows), dtype=np.float64)
-            add[owner[hit]] = records["value"][hit]
+            hit = self.columns == column
+            add = np.zeros(self.size, dtype=np.float64)
+            add[self.owner[hit]] = self.values[hit]
             total += add
         return total.astype(np.float32)
 
+    def combined(self, parts: list[tuple[float, list[int]]]) -> np.ndarray:
+        """Σ weight × BM25 over the parts (the first unweighted), with `Retriever.lexical_hits`' arithmetic."""
+        scores = self.scores(parts[0][1])
+        for weight, ids in parts[1:]:
+            scores = scores + weight * self.scores(ids)
+        return scores
+
 
 def combined_scores(row_terms: RowTerms, parts: list[tuple[float, list[int]]], rows: np.ndarray) -> np.ndarray:
-    """Σ weight × BM25 over the parts (the first unweighted), with `Retriever.lexical_hits`' arithmetic."""
-    scores = row_terms.scores(parts[0][1], rows)
-    for weight, ids in parts[1:]:
-        scores = scores + weight * row_terms.scores(ids, rows)
-    return scores
+    return row_terms.read(rows).combined(parts)
 
 
 def top_hits(lexical, row_terms: RowTerms, parts: list[tuple[float, list[int]]], depth: int) -> tuple[np.ndarray, np.ndarray]:
@@ -90,10 +111,12 @@ def top_hits(lexical, row_terms: RowTerms, parts: list[tuple[float, list[int]]],
         ((int(lexical.indptr[i + 1] - lexical.indptr[i]), weight, i) for weight, ids in parts for i in ids), key=lambda o: o[0]
     )
     remaining = sum(weight * float(row_terms.term_max[i]) for _, weight, i in occurrences)
+    unread = sum(length for length, _, _ in occurrences)
     read_rows, read_values = [], []
-    for number, (_, weight, column) in enumerate(occurrences):
-        if number and _can_stop(read_rows, read_values, remaining, depth):
+    for number, (length, weight, column) in enumerate(occurrences):
+        if number and _can_stop(read_rows, read_values, remaining, depth, unread):
             break
+        unread -= length
         rows, values = lexical.postings(column)
         read_rows.append(rows)
         read_values.append(weight * values.astype(np.float64))
@@ -122,9 +145,14 @@ def _kth(partial: np.ndarray, depth: int) -> float:
     return float(np.partition(partial, len(partial) - depth)[len(partial) - depth])
 
 
-def _can_stop(read_rows: list[np.ndarray], read_values: list[np.ndarray], remaining: float, depth: int) -> bool:
-    """No passage outside those read can reach the `depth`-th best partial score any more."""
-    if sum(len(r) for r in read_rows) < depth:
+def _can_stop(read_rows: list[np.ndarray], read_values: list[np.ndarray], remaining: float, depth: int, unread: int) -> bool:
+    """No passage outside those read can reach the `depth`-th best partial score any more, and
+    scoring the ones that still could exactly costs less than reading the postings left."""
+    if sum(len(r) for r in read_rows) < depth or unread < LOOKUP_POSTINGS * depth:
         return False
     _, partial = _partial(read_rows, read_values)
-    return len(partial) >= depth and remaining * (1 + MARGIN) < _kth(partial, depth) * (1 - MARGIN)
+    theta = _kth(partial, depth)
+    if len(partial) < depth or remaining * (1 + MARGIN) >= theta * (1 - MARGIN):
+        return False
+    undecided = int(np.count_nonzero(partial + remaining * (1 + MARGIN) + MARGIN * theta >= theta * (1 - MARGIN)))
+    return undecided * LOOKUP_POSTINGS < unread

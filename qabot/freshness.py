@@ -56,8 +56,14 @@ def listed_sources(folder: Path, limits: ReadLimits) -> dict[str, Path]:
     Links out of the folder, loops and oversized files are not candidates (see `qabot.scan`), so
     they never make the index stale.
     """
+    return {source: Path(path) for source, (path, _) in listed_states(folder, limits).items()}
+
+
+def listed_states(folder: Path, limits: ReadLimits) -> dict[str, tuple[str, tuple[int, int]]]:
+    """Each listed source's path (a string) and (size, mtime_ns), from one walk (one `stat` a file)."""
+    scan = scan_folder(folder, limits)
     prefix = len(str(folder / "x")) - 1  # scanned paths start so; pathlib's relative_to costs ~0.1 ms a file
-    return {str(path)[prefix:].replace(os.sep, "/"): path for path in scan_folder(folder, limits).files}
+    return {path[prefix:].replace(os.sep, "/"): (path, scan.states[path]) for path in scan.paths}
 
 
 def file_state(path: Path) -> dict:
@@ -72,17 +78,16 @@ def sources_manifest_hash(folder: Path) -> str | None:
 
 def changed_files(folder: Path, recorded: dict[str, dict], limits: ReadLimits) -> tuple[list[str], list[str]]:
     """(new or changed, removed) files versus what a manifest recorded."""
-    current = listed_sources(folder, limits)
+    current = listed_states(folder, limits)
     changed = []
-    for source, path in current.items():
+    for source, (path, (size, mtime_ns)) in current.items():
         old = recorded.get(source)
         if old is None:
             changed.append(source)
             continue
-        state = file_state(path)
-        if state["size"] == old.get("size") and state["mtime_ns"] == old.get("mtime_ns"):
+        if size == old.get("size") and mtime_ns == old.get("mtime_ns"):
             continue
-        if hash_bytes(path.read_bytes()) != old.get("hash"):
+        if hash_bytes(Path(path).read_bytes()) != old.get("hash"):
             changed.append(source)
     return changed, sorted(set(recorded) - set(current))
 

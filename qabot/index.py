@@ -240,6 +240,15 @@ class Index:
         """Both exact cosines for the given passage rows only: only their vectors are read."""
         return self.row_vectors(rows).score(query)
 
+    def with_rows(self, hits: DenseHits, query: np.ndarray, rows: np.ndarray) -> DenseHits:
+        """`hits` plus the cosines of more rows (only the rows not scored yet are read)."""
+        more = self.dense_scores(query, np.setdiff1d(rows, hits.rows))
+        merged = np.concatenate([hits.rows, more.rows])
+        order = np.argsort(merged, kind="stable")
+        rows = merged[order]
+        return DenseHits(rows, np.concatenate([hits.passage, more.passage])[order],
+                         np.concatenate([hits.best_sentence, more.best_sentence])[order], rows)
+
     def row_vectors(self, rows: np.ndarray) -> RowVectors:
         """The passage and sentence vectors of some rows (ascending, no repeats), read from disk once."""
         rows = np.unique(np.asarray(rows, dtype=np.int64))

@@ -19,6 +19,7 @@ import numpy as np
 from qabot.storage import staged_folder
 
 ENCODER_PREFIX = "encoder-"
+OPTIMIZED_NAME = "model.opt.onnx"
 PARITY_TEXTS = (
     "What did the alliance decide to do?",
     "Peacekeepers arrived within days to guard airports and power stations.",
@@ -37,7 +38,35 @@ def cached_encoder(model_name: str, folder: Path) -> Path:
         except OSError:
             if not (folder / "model.onnx").is_file():  # not a concurrent export that won the rename
                 raise
+    ensure_optimized(folder)
     return folder
+
+
+def ensure_optimized(folder: Path) -> None:
+    """Save the graph as onnxruntime optimizes it (fused attention, layer norms) beside `model.onnx`,
+    once, at index time: a session then opens it without optimizing again, ~0.3 s less per cold
+    `qabot ask`. "Extended" optimizations only (no hardware-specific layouts); checked against
+    the plain graph, and skipped (plain graph used) if onnxruntime cannot write it."""
+    target = folder / OPTIMIZED_NAME
+    if target.is_file() or not (folder / "model.onnx").is_file():
+        return
+    import onnxruntime
+
+    staging = folder / f".tmp-{os.getpid()}-{OPTIMIZED_NAME}"
+    try:
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+        options.optimized_model_filepath = str(staging)
+        plain = OnnxQueryEncoder(folder, 1, optimized=False)
+        onnxruntime.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        optimized = OnnxQueryEncoder(folder, 1, model=staging)
+        if all(float(plain.encode_query(t) @ optimized.encode_query(t)) >= 0.9999 for t in PARITY_TEXTS):
+            os.replace(staging, target)
+    except Exception as error:  # noqa: BLE001 — an optimization, never a reason to fail indexing
+        print(f"qabot: could not save an optimized query encoder ({type(error).__name__})", file=sys.stderr)
+    finally:
+        staging.unlink(missing_ok=True)
 
 
 def export_query_encoder(embedder, folder: Path) -> None:
@@ -86,7 +115,7 @@ def export_query_encoder(embedder, folder: Path) -> None:
 class OnnxQueryEncoder:
     """onnxruntime + tokenizers: the same vectors as sentence-transformers for one text at a time."""
 
-    def __init__(self, folder: Path, threads: int = 2) -> None:
+    def __init__(self, folder: Path, threads: int = 2, optimized: bool = True, model: Path | None = None) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -98,7 +127,12 @@ class OnnxQueryEncoder:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.log_severity_level = 3
-        self.session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        if model is None and optimized and (folder / OPTIMIZED_NAME).is_file():
+            model = folder / OPTIMIZED_NAME
+        if model is not None:  # optimized already (see ensure_optimized): opening it skips that work
+            options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
+        path = model or folder / "model.onnx"
+        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
     def encode_query(self, text: str) -> np.ndarray:
         encoding = self.tokenizer.encode(text)
@@ -135,6 +169,7 @@ def link_query_encoder(settings, fingerprint: str) -> str | None:
     name = f"{ENCODER_PREFIX}{fingerprint}"
     target = settings.index / name
     if (target / "model.onnx").is_file():
+        ensure_optimized(target)  # an index linked before optimized graphs were saved
         return name
     try:
         cached = cached_encoder(settings.model, settings.cache_dir / "encoders" / fingerprint)

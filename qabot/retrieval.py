@@ -190,15 +190,21 @@ class Retriever:
         """(rows, scores, score of given rows): every passage sharing a word on a flat index; on an
         approximate one with pruning files, the exact `depth` best only (`qabot.bm25_topk`), other
         rows' scores read when asked for. Either way the same top `depth` and the same scores."""
+        from qabot.bm25_topk import PRUNE_FROM, combined_scores, top_hits
+
         lexical = self.index.lexical
-        if not self.index.approximate or lexical.row_terms is None:
+        parts = [(weight, lexical.term_ids(text)) for text, weight in self._lexical_texts(question, context)]
+        postings = sum(int(lexical.indptr[i + 1] - lexical.indptr[i]) for _, ids in parts for i in ids)
+        if not self.index.approximate or lexical.row_terms is None or postings < PRUNE_FROM:
             found, raw = self.lexical_hits(question, context)
             return found, raw, lambda rows: _values_at(found, raw, rows)
-        from qabot.bm25_topk import combined_scores, top_hits
-
-        parts = [(weight, lexical.term_ids(text)) for text, weight in self._lexical_texts(question, context)]
         found, raw = top_hits(lexical, lexical.row_terms, parts, depth)
-        return found, raw, lambda rows: combined_scores(lexical.row_terms, parts, rows)
+        sample, floor = self._floor_vectors.rows, self._floor_terms
+
+        def at(rows: np.ndarray) -> np.ndarray:  # the floor sample's pairs are read once per retriever
+            return floor.combined(parts) if rows is sample else combined_scores(lexical.row_terms, parts, rows)
+
+        return found, raw, at
 
     def _lexical_texts(self, question: str, context: str | None) -> list[tuple[str, float]]:
         """What BM25 scores, with weights: the question, the other names of what it names, its context."""
@@ -271,7 +277,7 @@ class Retriever:
                 matched = set(_lexical_best(found, raw, depth, total, whole=not index.approximate).tolist())
             candidates = matched if mode == "bm25" else candidates | matched
         if index.approximate and candidates - set(hits.rows.tolist()):
-            hits = index.dense_scores(vector, np.union1d(hits.rows, np.fromiter(candidates, dtype=np.int64)))
+            hits = index.with_rows(hits, vector, np.fromiter(candidates, dtype=np.int64))
         space = hits.rows
         dense = settings.sentence_weight * hits.best_sentence + (1 - settings.sentence_weight) * hits.passage
         best_dense = float(dense[np.searchsorted(space, scored)].max()) if scored else 0.0
@@ -381,6 +387,11 @@ class Retriever:
         total = len(self.index.passages)
         sample = np.linspace(0, total - 1, num=min(self.settings.retrieval.floor_sample, total)).astype(np.int64)
         return self.index.row_vectors(sample)
+
+    @functools.cached_property
+    def _floor_terms(self):
+        """The BM25 (word, weight) pairs of the floor sample (pruned BM25 scores only what it asks for)."""
+        return self.index.lexical.row_terms.read(self._floor_vectors.rows)
 
     # ----------------------------------------------------------------------------- excerpts
 

@@ -47,6 +47,12 @@ class StringColumn:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
+    def many(self, rows: np.ndarray) -> list[str]:
+        """Several rows at once (offsets looked up together; a missing row reads as "")."""
+        rows = np.asarray(rows, dtype=np.int64)
+        starts, ends = self.offsets[rows].tolist(), self.offsets[rows + 1].tolist()
+        return [os.pread(self.fd, end - start, start).decode("utf-8") for start, end in zip(starts, ends)]
+
     def __getitem__(self, row: int) -> str | None:
         if self.missing[row]:
             return None
