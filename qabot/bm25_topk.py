@@ -20,7 +20,6 @@ import numpy as np
 
 MARGIN = 1e-4  # relative slack on the bounds: partial sums are float64, stored weights float32
 LOOKUP_POSTINGS = 100  # one passage's exact score read from `row_terms` costs about as much as summing this many postings
-PRUNE_FROM = 50_000  # fewer postings than this in a question: summing them all is cheaper than pruning
 ROW_TERMS = "row_terms.npy"
 ROW_INDPTR = "row_indptr.npy"
 TERM_MAX = "term_max.npy"
@@ -104,9 +103,13 @@ def combined_scores(row_terms: RowTerms, parts: list[tuple[float, list[int]]], r
     return row_terms.read(rows).combined(parts)
 
 
-def top_hits(lexical, row_terms: RowTerms, parts: list[tuple[float, list[int]]], depth: int) -> tuple[np.ndarray, np.ndarray]:
+def top_hits(
+    lexical, row_terms: RowTerms, parts: list[tuple[float, list[int]]], depth: int,
+    lookup_postings: int = LOOKUP_POSTINGS, read: list[int] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(rows ascending, exact scores) of the `depth` best passages (ties: lower row first) with a
-    positive combined score; see the module docstring."""
+    positive combined score; see the module docstring. `read` collects the columns whose
+    postings were read."""
     occurrences = sorted(
         ((int(lexical.indptr[i + 1] - lexical.indptr[i]), weight, i) for weight, ids in parts for i in ids), key=lambda o: o[0]
     )
@@ -114,9 +117,11 @@ def top_hits(lexical, row_terms: RowTerms, parts: list[tuple[float, list[int]]],
     unread = sum(length for length, _, _ in occurrences)
     read_rows, read_values = [], []
     for number, (length, weight, column) in enumerate(occurrences):
-        if number and _can_stop(read_rows, read_values, remaining, depth, unread):
+        if number and _can_stop(read_rows, read_values, remaining, depth, unread, lookup_postings):
             break
         unread -= length
+        if read is not None:
+            read.append(column)
         rows, values = lexical.postings(column)
         read_rows.append(rows)
         read_values.append(weight * values.astype(np.float64))
@@ -145,14 +150,16 @@ def _kth(partial: np.ndarray, depth: int) -> float:
     return float(np.partition(partial, len(partial) - depth)[len(partial) - depth])
 
 
-def _can_stop(read_rows: list[np.ndarray], read_values: list[np.ndarray], remaining: float, depth: int, unread: int) -> bool:
+def _can_stop(
+    read_rows: list[np.ndarray], read_values: list[np.ndarray], remaining: float, depth: int, unread: int, lookup_postings: int
+) -> bool:
     """No passage outside those read can reach the `depth`-th best partial score any more, and
     scoring the ones that still could exactly costs less than reading the postings left."""
-    if sum(len(r) for r in read_rows) < depth or unread < LOOKUP_POSTINGS * depth:
+    if sum(len(r) for r in read_rows) < depth or unread < lookup_postings * depth:
         return False
     _, partial = _partial(read_rows, read_values)
     theta = _kth(partial, depth)
     if len(partial) < depth or remaining * (1 + MARGIN) >= theta * (1 - MARGIN):
         return False
     undecided = int(np.count_nonzero(partial + remaining * (1 + MARGIN) + MARGIN * theta >= theta * (1 - MARGIN)))
-    return undecided * LOOKUP_POSTINGS < unread
+    return undecided * lookup_postings < unread

@@ -72,6 +72,10 @@ class Corroborator:
         stored = self.index.passages.claims
         if stored is not None:  # written at build time: one short read, nothing to cache
             return frozenset(stored[sentence].split())
+        return self.document_terms(sentence)
+
+    def document_terms(self, sentence: int) -> frozenset[str]:
+        """`claim_terms` of a sentence read from its document (indexes written before the stored column)."""
         terms = self._terms.get(sentence)
         if terms is None:  # an index written before the column: the sentence from its document
             row = int(self.index.sentence_owners[sentence])
@@ -83,7 +87,7 @@ class Corroborator:
         """`sentence_terms` of several sentences (one short read each from the stored column)."""
         stored = self.index.passages.claims
         if stored is None:
-            return [self.sentence_terms(s) for s in sentences.tolist()]
+            return [self.document_terms(s) for s in sentences.tolist()]
         return [frozenset(text.split()) for text in stored.many(sentences)]
 
     def near_sentences(self, own: np.ndarray, found: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -190,12 +190,12 @@ class Retriever:
         """(rows, scores, score of given rows): every passage sharing a word on a flat index; on an
         approximate one with pruning files, the exact `depth` best only (`qabot.bm25_topk`), other
         rows' scores read when asked for. Either way the same top `depth` and the same scores."""
-        from qabot.bm25_topk import PRUNE_FROM, combined_scores, top_hits
+        from qabot.bm25_topk import combined_scores, top_hits
 
         lexical = self.index.lexical
         parts = [(weight, lexical.term_ids(text)) for text, weight in self._lexical_texts(question, context)]
         postings = sum(int(lexical.indptr[i + 1] - lexical.indptr[i]) for _, ids in parts for i in ids)
-        if not self.index.approximate or lexical.row_terms is None or postings < PRUNE_FROM:
+        if not self.index.approximate or lexical.row_terms is None or postings < self.settings.retrieval.bm25_prune_from:
             found, raw = self.lexical_hits(question, context)
             return found, raw, lambda rows: _values_at(found, raw, rows)
         found, raw = top_hits(lexical, lexical.row_terms, parts, depth)

@@ -65,3 +65,14 @@ def test_separation_is_the_share_of_same_claim_pairs_scored_above_same_topic_one
     assert separation([0.9, 0.8, 0.1], [True, True, False]) == 1.0
     assert separation([0.1, 0.9], [True, False]) == 0.0
     assert separation([0.5, 0.5, 0.9, 0.2], [True, False, True, False]) == 0.875  # a tie counts half
+
+
+def test_claim_terms_stored_at_build_time_equal_those_read_from_the_documents(retriever):
+    import numpy as np
+
+    corroborator, index = retriever.corroborator, retriever.index
+    assert index.passages.claims is not None
+    everything = np.arange(int(index.sentence_offsets[-1]))
+    stored = corroborator.terms_of(everything)
+    assert stored == [corroborator.document_terms(s) for s in everything.tolist()]
+    assert sum(bool(terms) for terms in stored) > len(stored) // 2

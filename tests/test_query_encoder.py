@@ -45,3 +45,15 @@ def test_answering_does_not_import_torch(seed_settings):
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "HEAVY []" in done.stdout
+
+
+def test_the_saved_optimized_graph_gives_the_plain_graphs_vectors(retriever):
+    import numpy as np
+
+    from qabot.query_encoder import OPTIMIZED_NAME, PARITY_TEXTS, OnnxQueryEncoder
+
+    folder = retriever.index.index_dir / retriever.index.manifest.query_encoder
+    assert (folder / OPTIMIZED_NAME).is_file()
+    optimized, plain = OnnxQueryEncoder(folder), OnnxQueryEncoder(folder, optimized=False)
+    for text in PARITY_TEXTS:
+        assert np.allclose(optimized.encode_query(text), plain.encode_query(text), atol=1e-5)

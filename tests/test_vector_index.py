@@ -108,3 +108,35 @@ def test_a_generation_stores_what_questions_would_otherwise_recompute(retriever)
     assert index.acronyms() == mine_acronyms(d.text for d in index.documents.values())
     for row in range(0, len(index.passages), 17):
         assert index.low_content(row) == low_content(index.passages[row].text, STOPWORDS)
+
+
+QUESTIONS = (
+    "Why did Kazakhstan ask the CSTO for troops?", "What did Russia gain from the intervention?",
+    "fuel prices protests Almaty", "Who is Tokayev?",
+)
+
+
+def test_an_ivf_generation_ranks_the_same_with_pruned_bm25_as_with_every_posting(ivf_seeds):
+    from qabot.retrieval import Retriever
+
+    def opened(prune_from: int) -> Retriever:
+        retrieval = ivf_seeds.retrieval.model_copy(update={"bm25_prune_from": prune_from})
+        return Retriever.open(ivf_seeds.model_copy(update={"retrieval": retrieval}))
+
+    every, pruned = opened(10**9), opened(0)
+    assert pruned.index.lexical.row_terms is not None
+    for question in QUESTIONS:
+        for context in (None, "the January unrest"):
+            expected, found = every.rank(question, context, None, "hybrid"), pruned.rank(question, context, None, "hybrid")
+            assert found.rows == expected.rows and found.evidence == expected.evidence
+            assert np.array_equal(found.scores, expected.scores)
+
+
+def test_also_searched_for_a_whole_page_at_once_equals_one_passage_at_a_time(ivf_seeds):
+    from qabot.retrieval import Retriever
+
+    approximate = Retriever.open(ivf_seeds)
+    rows = [row for question in QUESTIONS for row, _ in approximate.rank(question, None, None, "hybrid").rows[:5]]
+    together = approximate.corroborator.matches_many(rows)
+    assert together == [approximate.corroborator.matches(row) for row in rows]
+    assert any(together)  # the seeds restate claims across sources: the comparison is not of empty lists
