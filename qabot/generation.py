@@ -37,6 +37,7 @@ class PassageRecord:
     vector: np.ndarray | None = None  # None: still to be embedded
     sentence_vectors: np.ndarray | None = None  # one row per sentence span of the passage
     previous_row: int | None = None  # its row in the previous generation, when reused from there
+    claims: list[str] | None = None  # its sentences' stored claim terms, once known (reused like its vectors)
 
 
 def voice_table(records: list[PassageRecord]) -> tuple[list[Voice], np.ndarray]:
@@ -68,7 +69,7 @@ def write_generation(
     with staged_folder(generation) as staging:
         DocumentStore.write(staging, documents)
         PassageStore.write(staging / "passages", [r.passage for r in records], source_numbers)
-        StringColumn.write(staging / "passages", CLAIMS_COLUMN, [t for r in records for t in stored_claims(r.passage, r.document)])
+        StringColumn.write(staging / "passages", CLAIMS_COLUMN, [terms for r in records for terms in _claims(r)])
         _write_json(staging / "voices.json", [asdict(v) for v in voices])
         _write_json(staging / ACRONYMS_NAME, mine_acronyms(d.text for d in documents))
         np.save(staging / "passage_voices.npy", passage_voices)
@@ -87,6 +88,13 @@ def write_generation(
     switch_current(settings.index, generation)
     remove_old_generations(settings.index, keep=generation.name, encoder=manifest.query_encoder)
     return generation.name, counts
+
+
+def _claims(record: PassageRecord) -> list[str]:
+    """A record's stored claim terms: kept from the previous generation, else tokenized now (~0.1 ms a sentence)."""
+    if record.claims is None or len(record.claims) != len(record.passage.sentences):
+        record.claims = stored_claims(record.passage, record.document)
+    return record.claims
 
 
 def passage_counts(records: list[PassageRecord], previous: TermCounts | None) -> TermCounts:

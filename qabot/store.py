@@ -47,6 +47,12 @@ class StringColumn:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
+    def everything(self) -> list[str]:
+        """Every row, the blob read in one go (a rebuild reusing a whole column); missing rows read as ""."""
+        offsets = np.asarray(self.offsets).tolist()
+        blob = os.pread(self.fd, offsets[-1], 0) if offsets else b""
+        return [blob[start:end].decode("utf-8") for start, end in zip(offsets, offsets[1:])]
+
     def many(self, rows: np.ndarray) -> list[str]:
         """Several rows at once (offsets looked up together; a missing row reads as "")."""
         rows = np.asarray(rows, dtype=np.int64)

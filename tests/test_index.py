@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from qabot.build import build_index, ensure_index
+from qabot.corroboration import Corroborator
 from qabot.errors import IndexCorruptError, IndexMissingError, ModelError
 from qabot.freshness import check_freshness
 from qabot.index import Index
@@ -40,6 +41,10 @@ def test_changing_one_file_is_stale_and_only_that_file_is_embedded_again(tiny_se
     changed_passages = sum(p.source == "bees.txt" for p in Index.open(tiny_settings.index).passages)
     assert second.changed == ["bees.txt"] and second.embedded == changed_passages
     assert second.reused == second.passages - changed_passages == first.passages - (first.passages - second.reused)
+    index = Index.open(tiny_settings.index)  # claim terms: reused rows kept, new ones tokenized, all in place
+    corroborator = Corroborator(index, 0.85, 0.8)
+    sentences = np.arange(int(index.sentence_offsets[-1]))
+    assert corroborator.terms_of(sentences) == [corroborator.document_terms(s) for s in sentences.tolist()]
 
 
 def test_touching_a_file_without_editing_it_keeps_the_index_fresh(tiny_settings):
