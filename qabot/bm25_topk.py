@@ -115,33 +115,34 @@ def top_hits(
     )
     remaining = sum(weight * float(row_terms.term_max[i]) for _, weight, i in occurrences)
     unread = sum(length for length, _, _ in occurrences)
-    read_rows, read_values = [], []
+    partial = np.zeros(lexical.size, dtype=np.float64)  # by row; pages are touched only where postings fall
+    seen: list[np.ndarray] = []  # rows met for the first time, word by word
+    count = 0
     for number, (length, weight, column) in enumerate(occurrences):
-        if number and _can_stop(read_rows, read_values, remaining, depth, unread, lookup_postings):
+        # a check costs about as much as the rows seen so far: only before a word worth skipping
+        if number and 4 * length >= count and _can_stop(partial, seen, remaining, depth, unread, lookup_postings):
             break
         unread -= length
         if read is not None:
             read.append(column)
         rows, values = lexical.postings(column)
-        read_rows.append(rows)
-        read_values.append(weight * values.astype(np.float64))
+        fresh = rows[partial[rows] == 0]  # every weight is positive, so 0 means not met yet
+        partial[rows] += weight * values.astype(np.float64)  # a word lists a passage once: no repeated rows
+        seen.append(fresh)
+        count += len(fresh)
         remaining -= weight * float(row_terms.term_max[column])
-    if not read_rows:
+    if not count:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    found, partial = _partial(read_rows, read_values)
-    theta = _kth(partial, depth)
+    found = np.concatenate(seen)
+    scores = partial[found]
+    theta = _kth(scores, depth)
     slack = max(remaining, 0.0) * (1 + MARGIN) + MARGIN * theta
-    keep = found[partial + slack >= theta * (1 - MARGIN)]  # the rest cannot reach the `depth`-th score
+    keep = np.sort(found[scores + slack >= theta * (1 - MARGIN)])  # the rest cannot reach the `depth`-th score
     exact = combined_scores(row_terms, parts, keep)
     order = np.lexsort((keep, -exact))[:depth]
     order = order[exact[order] > 0]
     chosen = np.sort(order)
     return keep[chosen], exact[chosen]
-
-
-def _partial(read_rows: list[np.ndarray], read_values: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    found, inverse = np.unique(np.concatenate(read_rows), return_inverse=True)
-    return found, np.bincount(inverse, weights=np.concatenate(read_values))
 
 
 def _kth(partial: np.ndarray, depth: int) -> float:
@@ -151,15 +152,15 @@ def _kth(partial: np.ndarray, depth: int) -> float:
 
 
 def _can_stop(
-    read_rows: list[np.ndarray], read_values: list[np.ndarray], remaining: float, depth: int, unread: int, lookup_postings: int
+    partial: np.ndarray, seen: list[np.ndarray], remaining: float, depth: int, unread: int, lookup_postings: int
 ) -> bool:
     """No passage outside those read can reach the `depth`-th best partial score any more, and
     scoring the ones that still could exactly costs less than reading the postings left."""
-    if sum(len(r) for r in read_rows) < depth or unread < lookup_postings * depth:
+    if unread < lookup_postings * depth or sum(len(r) for r in seen) < depth:
         return False
-    _, partial = _partial(read_rows, read_values)
-    theta = _kth(partial, depth)
-    if len(partial) < depth or remaining * (1 + MARGIN) >= theta * (1 - MARGIN):
+    scores = partial[np.concatenate(seen)]
+    theta = _kth(scores, depth)
+    if remaining * (1 + MARGIN) >= theta * (1 - MARGIN):
         return False
-    undecided = int(np.count_nonzero(partial + remaining * (1 + MARGIN) + MARGIN * theta >= theta * (1 - MARGIN)))
+    undecided = int(np.count_nonzero(scores + remaining * (1 + MARGIN) + MARGIN * theta >= theta * (1 - MARGIN)))
     return undecided * lookup_postings < unread
