@@ -47,15 +47,12 @@ class LexicalIndex:
     matrix (one column of precomputed term scores per vocabulary term) is read and summed with
     numpy alone, so answering never imports bm25s (nor the numba it pulls in)."""
 
-    def __init__(
-        self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, vocabulary: dict[str, int], size: int, row_terms=None
-    ) -> None:
+    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, vocabulary: dict[str, int], size: int) -> None:
         self.data = data
         self.indices = indices
         self.indptr = indptr
         self.vocabulary = vocabulary
         self.size = size
-        self.row_terms = row_terms  # `qabot.bm25_topk.RowTerms` when loaded from files that have it
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
@@ -76,13 +73,9 @@ class LexicalIndex:
         (folder / "vocabulary.json").write_text(
             json.dumps({"size": self.size, "terms": self.vocabulary}, ensure_ascii=False), encoding="utf-8"
         )
-        from qabot.bm25_topk import write_pruning_files
-
-        write_pruning_files(folder, self.data, self.indices, self.indptr, self.size)
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
-        from qabot.bm25_topk import RowTerms, has_pruning_files
         from qabot.store import RowFile
 
         meta = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
@@ -91,7 +84,7 @@ class LexicalIndex:
             raise ValueError("BM25 vocabulary and matrix disagree")
         return cls(
             RowFile(folder / "data.npy"), RowFile(folder / "indices.npy"),
-            indptr, meta["terms"], int(meta["size"]), RowTerms(folder) if has_pruning_files(folder) else None,
+            indptr, meta["terms"], int(meta["size"]),
         )
 
     def scores(self, query: str) -> np.ndarray:
@@ -105,7 +98,7 @@ class LexicalIndex:
         """(rows ascending, BM25 scores) of the passages containing a query word: only the query
         words' postings are read, so a question costs what its words occur in (all of them for a
         word in every passage), never a pass over every passage in Python."""
-        ids = self.term_ids(query)
+        ids = [self.vocabulary[t] for t in tokenize(query) if t in self.vocabulary]
         if not ids:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         rows = np.concatenate([_postings(self.indices, self.indptr[i], self.indptr[i + 1]) for i in ids])
@@ -116,16 +109,6 @@ class LexicalIndex:
         summed = np.bincount(rows, weights=weights, minlength=self.size)
         found = np.flatnonzero(summed)
         return found, summed[found].astype(np.float32)
-
-
-    def term_ids(self, text: str) -> list[int]:
-        """The matrix columns of `text`'s indexed words, in order, repeats kept (BM25 counts them again)."""
-        return [self.vocabulary[t] for t in tokenize(text) if t in self.vocabulary]
-
-    def postings(self, column: int) -> tuple[np.ndarray, np.ndarray]:
-        """(rows ascending, weights) of one word."""
-        first, last = self.indptr[column], self.indptr[column + 1]
-        return _postings(self.indices, first, last).astype(np.int64), _postings(self.data, first, last)
 
 
 def _postings(column, first: int, last: int) -> np.ndarray:

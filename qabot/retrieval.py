@@ -187,26 +187,6 @@ class Retriever:
             scores = scores + weight * _values_at(found, values, rows)
         return rows, scores
 
-    def _lexical_candidates(self, question: str, context: str | None, depth: int):
-        """(rows, scores, score of given rows): every passage sharing a word on a flat index; on an
-        approximate one with pruning files, the exact `depth` best only (`qabot.bm25_topk`), other
-        rows' scores read when asked for. Either way the same top `depth` and the same scores."""
-        from qabot.bm25_topk import combined_scores, top_hits
-
-        lexical = self.index.lexical
-        parts = [(weight, lexical.term_ids(text)) for text, weight in self._lexical_texts(question, context)]
-        postings = sum(int(lexical.indptr[i + 1] - lexical.indptr[i]) for _, ids in parts for i in ids)
-        if not self.index.approximate or lexical.row_terms is None or postings < self.settings.retrieval.bm25_prune_from:
-            found, raw = self.lexical_hits(question, context)
-            return found, raw, lambda rows: _values_at(found, raw, rows)
-        found, raw = top_hits(lexical, lexical.row_terms, parts, depth)
-        sample, floor = self._floor_vectors.rows, self._floor_terms
-
-        def at(rows: np.ndarray) -> np.ndarray:  # the floor sample's pairs are read once per retriever
-            return floor.combined(parts) if rows is sample else combined_scores(lexical.row_terms, parts, rows)
-
-        return found, raw, at
-
     def _lexical_texts(self, question: str, context: str | None) -> list[tuple[str, float]]:
         """What BM25 scores, with weights: the question, the other names of what it names, its context."""
         texts = [(question, 1.0)]
@@ -268,9 +248,8 @@ class Retriever:
         found, raw = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         top = 0.0
         fixed, share = share, settings.dense_weight if share is None else share
-        lexical_at = None
         if mode in ("bm25", "hybrid"):
-            found, raw, lexical_at = self._lexical_candidates(question, context, depth)
+            found, raw = self.lexical_hits(question, context)
             top = float(raw.max()) if raw.size else 0.0
             matched = set()
             if top > 0:
@@ -282,9 +261,9 @@ class Retriever:
         space = hits.rows
         dense = settings.sentence_weight * hits.best_sentence + (1 - settings.sentence_weight) * hits.passage
         best_dense = float(dense[np.searchsorted(space, scored)].max()) if scored else 0.0
-        lexical = lexical_at(space) / top if top > 0 else np.zeros(len(space), dtype=np.float32)
+        lexical = _values_at(found, raw, space) / top if top > 0 else np.zeros(len(space), dtype=np.float32)
         if mode == "hybrid":
-            floors = self._floors(vector, lexical_at, top)
+            floors = self._floors(vector, found, raw, top)
             fused = fuse(dense, lexical, share, settings.fusion, floors, settings.rrf_k)
         else:
             fused = dense if mode == "dense" else lexical
@@ -377,7 +356,7 @@ class Retriever:
     def _low_content_of(self, row: int) -> float:
         return self.index.low_content(row)
 
-    def _floors(self, vector: np.ndarray, lexical_at, top: float) -> tuple[float, float] | None:
+    def _floors(self, vector: np.ndarray, found: np.ndarray, raw: np.ndarray, top: float) -> tuple[float, float] | None:
         """Typical (median) dense and BM25 scores from a fixed sample of passages, on approximate
         indexes (where only candidates are scored); None on flat ones (medians over everything)."""
         if not self.index.approximate:
@@ -385,7 +364,7 @@ class Retriever:
         hits = self._floor_vectors.score(vector)
         weight = self.settings.retrieval.sentence_weight
         dense = weight * hits.best_sentence + (1 - weight) * hits.passage
-        lexical = lexical_at(hits.rows) / top if top > 0 else np.zeros(len(hits.rows), dtype=np.float32)
+        lexical = _values_at(found, raw, hits.rows) / top if top > 0 else np.zeros(len(hits.rows), dtype=np.float32)
         return float(np.median(dense)), float(np.median(lexical))
 
     @functools.cached_property
@@ -394,11 +373,6 @@ class Retriever:
         total = len(self.index.passages)
         sample = np.linspace(0, total - 1, num=min(self.settings.retrieval.floor_sample, total)).astype(np.int64)
         return self.index.row_vectors(sample)
-
-    @functools.cached_property
-    def _floor_terms(self):
-        """The BM25 (word, weight) pairs of the floor sample (pruned BM25 scores only what it asks for)."""
-        return self.index.lexical.row_terms.read(self._floor_vectors.rows)
 
     # ----------------------------------------------------------------------------- excerpts
 
@@ -484,7 +458,7 @@ def _lexical_best(rows: np.ndarray, raw: np.ndarray, depth: int, total: int, who
         scores[rows] = raw
         best = np.argpartition(-scores, depth - 1)[:depth] if depth < total else np.arange(total)
         return best[scores[best] > 0]
-    best = np.lexsort((rows, -raw))[:depth]  # ties by row: the same set whether `rows` is every hit or a pruned top
+    best = np.argpartition(-raw, depth - 1)[:depth] if depth < len(raw) else np.arange(len(raw))
     return rows[best[raw[best] > 0]]
 
 

@@ -90,10 +90,6 @@ class RetrievalSettings(BaseModel):
     sentence_depth: int = Field(
         3, ge=1, description="On approximate indexes, sentence candidates searched per passage candidate."
     )
-    bm25_prune_from: int = Field(
-        50_000, ge=0, description="On approximate indexes, a question with more BM25 postings than this reads only "
-        "those that can change its top candidates (exact MaxScore pruning, qabot.bm25_topk)."
-    )
     floor_sample: int = Field(
         500, ge=10, description="On approximate indexes, passages sampled to find typical scores for fusion."
     )

@@ -116,22 +116,6 @@ QUESTIONS = (
 )
 
 
-def test_an_ivf_generation_ranks_the_same_with_pruned_bm25_as_with_every_posting(ivf_seeds):
-    from qabot.retrieval import Retriever
-
-    def opened(prune_from: int) -> Retriever:
-        retrieval = ivf_seeds.retrieval.model_copy(update={"bm25_prune_from": prune_from})
-        return Retriever.open(ivf_seeds.model_copy(update={"retrieval": retrieval}))
-
-    every, pruned = opened(10**9), opened(0)
-    assert pruned.index.lexical.row_terms is not None
-    for question in QUESTIONS:
-        for context in (None, "the January unrest"):
-            expected, found = every.rank(question, context, None, "hybrid"), pruned.rank(question, context, None, "hybrid")
-            assert found.rows == expected.rows and found.evidence == expected.evidence
-            assert np.array_equal(found.scores, expected.scores)
-
-
 def test_also_searched_for_a_whole_page_at_once_equals_one_passage_at_a_time(ivf_seeds):
     from qabot.retrieval import Retriever
 
