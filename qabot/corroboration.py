@@ -77,7 +77,7 @@ class Corroborator:
     def document_terms(self, sentence: int) -> frozenset[str]:
         """`claim_terms` of a sentence read from its document (indexes written before the stored column)."""
         terms = self._terms.get(sentence)
-        if terms is None:  # an index written before the column: the sentence from its document
+        if terms is None:
             row = int(self.index.sentence_owners[sentence])
             start, end = self.index.passages[row].sentences[sentence - int(self.index.sentence_offsets[row])]
             terms = self._terms[sentence] = claim_terms(self.index.document(self.index.passages[row].source).text[start:end])
@@ -137,7 +137,9 @@ class Corroborator:
         self, row: int, first: int, last: int, own: np.ndarray, found: np.ndarray | None, allowed: np.ndarray | None
     ) -> list[ClaimMatch]:
         index = self.index
-        own_terms = self.terms_of(np.arange(first, last))
+        owned = [(k, terms, len(terms)) for k, terms in enumerate(self.terms_of(np.arange(first, last))) if terms]
+        if not owned:  # no sentence of it states a claim: nothing can match
+            return []
         ids, cosines = self.near_sentences(own, found)
         others = np.asarray(index.sentence_owners[ids], dtype=np.int64)
         sources = np.asarray(index.passage_sources[others])
@@ -146,9 +148,6 @@ class Corroborator:
             usable &= allowed[others]
         columns = np.flatnonzero(usable)
         best: dict[int, ClaimMatch] = {}  # by source number
-        owned = [(k, terms, len(terms)) for k, terms in enumerate(own_terms) if terms]
-        if not owned:
-            return []
         rows_of = cosines.T.tolist()  # per candidate, its cosine with each own sentence (Python floats: a hot loop)
         weight = self.term_weight
         for column, sentence, other, source, terms in zip(
