@@ -64,9 +64,8 @@ class Corroborator:
     flat index, the sentence HNSW on an approximate one), so the cost does not grow with the
     corpus; their terms are cached (the index never changes under a Retriever)."""
 
-    def __init__(self, index, threshold: float, term_weight: float, depth: int = 32, threads: int = 1) -> None:
+    def __init__(self, index, threshold: float, term_weight: float, depth: int = 32) -> None:
         self.index, self.threshold, self.term_weight, self.depth = index, threshold, term_weight, depth
-        self.threads = threads  # for the one sentence search of a page (see `matches_many`)
         self._terms: dict[int, frozenset[str]] = {}
 
     def sentence_terms(self, sentence: int) -> frozenset[str]:
@@ -111,7 +110,7 @@ class Corroborator:
     def _search(self, own: np.ndarray) -> np.ndarray:
         from qabot.vector_index import search
 
-        return search(self.index.sentence_index, np.ascontiguousarray(own, dtype=np.float32), self.depth, self.threads)[1]
+        return search(self.index.sentence_index, np.ascontiguousarray(own, dtype=np.float32), self.depth)[1]
 
     def matches(self, row: int, allowed: np.ndarray | None = None) -> list[ClaimMatch]:
         """The best-matching passage of each other source whose best sentence pair passes the bar,

@@ -62,9 +62,7 @@ class Retriever:
             index.index_dir, index.manifest.query_encoder, settings.model, settings.indexing.query_threads
         )
         retrieval = settings.retrieval
-        self.corroborator = Corroborator(
-            index, retrieval.also_threshold, retrieval.also_term_weight, threads=settings.indexing.query_threads
-        )
+        self.corroborator = Corroborator(index, retrieval.also_threshold, retrieval.also_term_weight)
         self.encode = functools.lru_cache(maxsize=512)(self._encode)  # a follow-up re-encodes its context
         # a passage's word set is read and split once, not for every question it is a candidate of
         numpy_blas_on_one_thread()  # once per process

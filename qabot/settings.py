@@ -186,9 +186,7 @@ class IndexingSettings(BaseModel):
     hnsw_m: int = Field(16, ge=4, description="HNSW graph degree.")
     hnsw_ef_construction: int = Field(40, ge=8, description="HNSW build-time search depth.")
     hnsw_ef_search: int = Field(192, ge=8, description="HNSW query-time search depth (recall vs speed).")
-    query_threads: int = Field(
-        2, ge=1, description="Threads the ONNX query encoder, and FAISS for a page's batch of \"also\" searches, may use."
-    )
+    query_threads: int = Field(2, ge=1, description="Threads the ONNX query encoder may use for one question.")
     watch_debounce_ms: int = Field(
         1000, ge=50, description="`qabot index --watch` waits this long after the last change before rebuilding."
     )

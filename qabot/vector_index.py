@@ -91,20 +91,17 @@ def read_vector_index(path: Path, params: dict, ef_search: int | None = None):
     return index
 
 
-def search(index, queries: np.ndarray, k: int, threads: int = 1):
-    """FAISS search with OpenMP pinned to `threads` (one unless asked) for the calling thread only.
+def search(index, queries: np.ndarray, k: int):
+    """FAISS search with OpenMP pinned to one thread for the calling thread only.
 
-    One query gains nothing from threads and stalls on a busy machine; a batch of queries (the
-    sentences of a page, for "also") is split between threads: 20 sentence queries at 1M took
-    31 ms on two threads against 44 ms on one, median of 120, at load ~4.7. OpenMP's thread count is
+    One query gains nothing from threads and stalls on a busy machine. OpenMP's thread count is
     a per-thread setting, so this leaves other threads (a torch build, other questions) alone
     and needs no restore; `Embedder.encode` sets its own count before building.
     """
     import faiss
 
-    threads = threads if len(queries) > 1 else 1
-    if faiss.omp_get_max_threads() != threads:
-        faiss.omp_set_num_threads(threads)
+    if faiss.omp_get_max_threads() != 1:
+        faiss.omp_set_num_threads(1)
     return index.search(queries, k)
 
 
