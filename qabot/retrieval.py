@@ -25,6 +25,7 @@ from qabot.index import Index
 from qabot.lexical import tokenize
 from qabot.perspectives import by_best_excerpt, split_addressed, voice_evidence, voice_name
 from qabot.progress import Reporter
+from qabot.query_vectors import QueryVectors
 from qabot.question import clean_question
 from qabot.ranking import (
     boost, dense_share, fingerprint, fuse, fuse_rankings, idf, lexical_coverage, prefer_near, without_near_duplicates,
@@ -62,10 +63,14 @@ class Retriever:
         )
         retrieval = settings.retrieval
         self.corroborator = Corroborator(index, retrieval.also_threshold, retrieval.also_term_weight)
-        self.encode = functools.lru_cache(maxsize=512)(self._encode)  # a follow-up re-encodes its context
+        self.encode = QueryVectors(self.encoder)  # a follow-up re-encodes its context
         # a passage's word set is read and split once, not for every question it is a candidate of
         numpy_blas_on_one_thread()  # once per process
         self.words_of = functools.lru_cache(maxsize=65536)(lambda row: fingerprint(index.passages[row].text))
+        # and so are its terms (abstention's coverage, the dense share), its "also" and its highlights
+        self.terms_of = functools.lru_cache(maxsize=65536)(lambda row: frozenset(tokenize(index.passages[row].embed_text)))
+        self._also_everywhere = functools.lru_cache(maxsize=8192)(self._also)
+        self._display_span = functools.lru_cache(maxsize=8192)(self._display_span_of)
         self._voice_terms = [set(tokenize(" ".join(p for p in (v.author, v.speaker) if p))) for v in index.voices]
         self.aliases = self._aliases(settings)
 
@@ -195,11 +200,6 @@ class Retriever:
             texts.append((context, self.settings.retrieval.context_weight))
         return texts
 
-    def _encode(self, text: str) -> np.ndarray:
-        vector = np.asarray(self.encoder.encode_query(text), dtype=np.float32)
-        vector.setflags(write=False)  # shared through the cache
-        return vector
-
     def rank_follow_up(
         self, question: str, follow_up: FollowUp, source: str | None, mode: str, share: float | None = None
     ) -> Ranking:
@@ -209,6 +209,7 @@ class Retriever:
         limit = self.settings.max_question_chars
         reading = clean_question(follow_up.reading, limit)
         context = clean_question(follow_up.context, limit)
+        self.encode.many([reading, question, context])  # whichever are new, in one run
         leaning = self.rank(reading, context, source, mode, follow_up.locality, share)
         if follow_up.lean >= 1 and reading == question:
             return leaning
@@ -290,8 +291,7 @@ class Retriever:
         settings = self.settings.retrieval
         if not settings.adaptive_weight:
             return settings.dense_weight
-        passage_terms = set(tokenize(self.index.passages[best_lexical].embed_text))
-        matched = lexical_coverage(tokenize(question), passage_terms, self._idf)
+        matched = lexical_coverage(tokenize(question), self.terms_of(best_lexical), self._idf)
         return dense_share(settings.dense_weight, settings.adaptive_weight, matched)
 
     def _idf(self, term: str) -> float:
@@ -302,7 +302,7 @@ class Retriever:
     def _signals(self, question: str, best_dense: float, ranked: list[tuple[int, float]]) -> Signals:
         """Abstention's evidence: dense match, known names, and the question's words in the best passages."""
         top = self.settings.retrieval.coverage_depth
-        passage_terms = {t for row, _ in ranked[:top] for t in tokenize(self.index.passages[row].embed_text)}
+        passage_terms = set().union(*(self.terms_of(row) for row, _ in ranked[:top]))
         terms = tokenize(question)
         covered = coverage(terms, passage_terms)
         unknown = 1.0 - lexical_coverage(terms, self.index.vocabulary.keys(), self._idf) if terms else 0.0
@@ -322,12 +322,17 @@ class Retriever:
             return None
         return self.index.passages.row_of(locality.source, locality.start, locality.end)
 
-    def topic_distance(self, question: str, previous_question: str, locality: Locality | None) -> tuple[float, float]:
+    def topic_distance(
+        self, question: str, previous_question: str, locality: Locality | None, reading: str | None = None
+    ) -> tuple[float, float]:
         """How much better the line alone matches its best passage than the previous answer's
         (dense), and its cosine to the previous question: a new topic that names nothing new is
-        far from the previous turn and close to other passages."""
+        far from the previous turn and close to other passages. `reading`, the line as a follow-up
+        would read it, is encoded in the same run (it is ranked next unless the line stands alone)."""
         limit = self.settings.max_question_chars
-        vector = self.query_vector(clean_question(question, limit), None)
+        question = clean_question(question, limit)
+        self.encode.many([question, clean_question(reading, limit)] if reading else [question])
+        vector = self.query_vector(question, None)
         similarity = float(vector @ self.encode(clean_question(previous_question, limit)))
         previous = self._previous_row(locality)
         if previous is None:
@@ -378,9 +383,7 @@ class Retriever:
         highlight = None
         best = self.best_sentence(row, terms, vector)
         if best is not None:
-            raw = document.text[passage.start : passage.end]
-            text_start, text_end = display_span(raw, best[0] - passage.start, best[1] - passage.start)
-            highlight = Highlight(best[0], best[1], text_start, text_end)
+            highlight = Highlight(best[0], best[1], *self._display_span(row, best[0], best[1]))
         return Excerpt(
             source=passage.source, start=passage.start, end=passage.end, text=passage.text,
             score=round(float(score), 4), rank=rank, title=document.title, author=document.author,
@@ -388,8 +391,17 @@ class Retriever:
             also=self.also(row, allowed),
         )
 
+    def _display_span_of(self, row: int, start: int, end: int) -> tuple[int, int]:
+        """Where the file's [start:end] lies in passage `row`'s display text."""
+        passage = self.index.passages[row]
+        raw = self.index.document(passage.source).text[passage.start : passage.end]
+        return display_span(raw, start - passage.start, end - passage.start)
+
     def also(self, row: int, allowed: np.ndarray | None = None) -> tuple[Also, ...]:
         """Passages of other sources that state one of the claims of passage `row`."""
+        return self._also_everywhere(row) if allowed is None else self._also(row, allowed)
+
+    def _also(self, row: int, allowed: np.ndarray | None = None) -> tuple[Also, ...]:
         return tuple(
             Also(self.index.passages[m.row].source, self.index.passages[m.row].start, self.index.passages[m.row].end,
                  self._voice_name(m.row))
