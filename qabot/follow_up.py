@@ -33,6 +33,10 @@ _OPINION = r"(?:\s+\w+)?\s+(?:say|says|said|think|thinks|thought|expect|expects|
 # a pronoun is read as a voice only where it speaks or thinks ("does he think", "what do they say")
 _PERSON = re.compile(r"\bthe author\b|\b(?:he|she)\b(?=" + _OPINION + r")", re.I)
 _GROUP = re.compile(r"\bthey\b(?=" + _OPINION + r")", re.I)
+# a subject pronoun among a question's first three words ("were they…", "what did he…") has no
+# antecedent in the line: it refers back however long the line is ("why did the protesters say
+# they…" may not)
+_LEADING_PRONOUN = re.compile(r"^\W*(?:\w+\W+){0,2}(?:he|she|they)\b", re.I)
 _COMPARISON = re.compile(r"\b(other|others|another|else|instead|also|too|former|latter)\b", re.I)
 _PLACE = re.compile(r"\b(there|that country|that place)\b", re.I)
 _DEMONYM = re.compile(r"(ian|ean|ese|ish|stani)$")  # "Russian", "Kazakhstani": adjectives, not places
@@ -99,9 +103,10 @@ def last_place(text: str, voices: list[str | None]) -> str | None:
 
 
 def looks_elliptical(line: str) -> bool:
-    """Surface cues of a line that leans on the previous one: short, "and …", "why", a pronoun."""
+    """Surface cues of a line that leans on the previous one: short, "and …", "why", a pronoun
+    (near the start of any line, anywhere in a short one)."""
     words = re.findall(r"\w+", line)
-    if len(words) <= 3 or _FOLLOW_UP_START.match(line.strip()):
+    if len(words) <= 3 or _FOLLOW_UP_START.match(line.strip()) or _LEADING_PRONOUN.match(line):
         return True
     return len(words) <= 10 and bool(_BACK_REFERENCE.search(line))
 
