@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
 
 from qabot.abstention import proper_nouns
 from qabot.lexical import tokenize
@@ -189,11 +188,8 @@ def turn_after(index, answer, follow_up: FollowUp | None, earlier: Turn | None) 
 
 def _voice_of(index, excerpt) -> str | None:
     """The voice label (speaker or author) of the indexed passage an excerpt quotes."""
-    code = index.source_names.index(excerpt.source)
-    for row in np.flatnonzero(index.passage_sources == code):
-        if index.passages[row].start == excerpt.start:
-            return index.voices[int(index.passage_voices[row])].label
-    return excerpt.author
+    row = index.passages.row_of(excerpt.source, excerpt.start, excerpt.end)
+    return excerpt.author if row is None else index.voices[int(index.passage_voices[row])].label
 
 
 def is_follow_up(question: str) -> bool:

@@ -71,6 +71,8 @@ class Retriever:
         self.terms_of = functools.lru_cache(maxsize=65536)(lambda row: frozenset(tokenize(index.passages[row].embed_text)))
         self._also_everywhere = functools.lru_cache(maxsize=8192)(self._also)
         self._display_span = functools.lru_cache(maxsize=8192)(self._display_span_of)
+        # a follow-up's context is the last turn's question: its postings were summed then
+        self._postings = functools.lru_cache(maxsize=256)(self._read_postings)
         self._voice_terms = [set(tokenize(" ".join(p for p in (v.author, v.speaker) if p))) for v in index.voices]
         self.aliases = self._aliases(settings)
 
@@ -181,13 +183,19 @@ class Retriever:
     def lexical_hits(self, question: str, context: str | None) -> tuple[np.ndarray, np.ndarray]:
         """`lexical_scores` for the passages sharing a word with the question, its aliases or its
         context only: (rows ascending, scores)."""
-        parts = [(weight, *self.index.lexical_hits(text)) for text, weight in self._lexical_texts(question, context)]
+        parts = [(weight, *self._postings(text)) for text, weight in self._lexical_texts(question, context)]
         if len(parts) == 1:
             return parts[0][1], parts[0][2]
         rows = np.unique(np.concatenate([found for _, found, _ in parts]))
         scores = _values_at(parts[0][1], parts[0][2], rows)
         for weight, found, values in parts[1:]:
             scores = scores + weight * _values_at(found, values, rows)
+        return rows, scores
+
+    def _read_postings(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        rows, scores = self.index.lexical_hits(text)
+        rows.setflags(write=False)  # shared through the cache
+        scores.setflags(write=False)
         return rows, scores
 
     def _lexical_texts(self, question: str, context: str | None) -> list[tuple[str, float]]:
