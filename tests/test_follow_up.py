@@ -43,6 +43,11 @@ def test_a_line_without_cues_or_new_names_is_fused_evenly():
     assert read("How long did the foreign troops stay before they were withdrawn in the end?", TURN).lean == UNSURE
 
 
+def test_a_subject_pronoun_among_the_first_three_words_refers_back_however_long_the_line():
+    assert read("Were they also expected to stay on once order had been restored in the country?", TURN).lean == 1
+    assert read("Did the protesters say they were angry about the price of gas in the end?", TURN).lean == UNSURE
+
+
 def test_voices_are_named_by_whole_words_of_their_names():
     labels = ["CABAR.asia experts", "Fyodor A. Lukyanov", None]
     assert named_voices("Is Central Asia stable, in Lukyanov's view?", labels) == ["Fyodor A. Lukyanov"]
