@@ -33,8 +33,8 @@ _OPINION = r"(?:\s+\w+)?\s+(?:say|says|said|think|thinks|thought|expect|expects|
 _PERSON = re.compile(r"\bthe author\b|\b(?:he|she)\b(?=" + _OPINION + r")", re.I)
 _GROUP = re.compile(r"\bthey\b(?=" + _OPINION + r")", re.I)
 # a subject pronoun among a question's first three words ("were they…", "what did he…") has no
-# antecedent in the line: it refers back however long the line is ("why did the protesters say
-# they…" may not)
+# antecedent in the line: it refers back however long the line is ("did the protesters say
+# they…" may not); a long line may still say enough on its own, so it is fused (`PRONOUN`)
 _LEADING_PRONOUN = re.compile(r"^\W*(?:\w+\W+){0,2}(?:he|she|they)\b", re.I)
 _COMPARISON = re.compile(r"\b(other|others|another|else|instead|also|too|former|latter)\b", re.I)
 _PLACE = re.compile(r"\b(there|that country|that place)\b", re.I)
@@ -102,10 +102,9 @@ def last_place(text: str, voices: list[str | None]) -> str | None:
 
 
 def looks_elliptical(line: str) -> bool:
-    """Surface cues of a line that leans on the previous one: short, "and …", "why", a pronoun
-    (near the start of any line, anywhere in a short one)."""
+    """Surface cues of a line that leans on the previous one: short, "and …", "why", a pronoun."""
     words = re.findall(r"\w+", line)
-    if len(words) <= 3 or _FOLLOW_UP_START.match(line.strip()) or _LEADING_PRONOUN.match(line):
+    if len(words) <= 3 or _FOLLOW_UP_START.match(line.strip()):
         return True
     return len(words) <= 10 and bool(_BACK_REFERENCE.search(line))
 
@@ -142,7 +141,7 @@ def resolve(line: str, turn: Turn) -> str:
     return text
 
 
-UNSURE, NEW_NAMES = 0.5, 1 / 3  # the context's share of a fused ranking
+UNSURE, NEW_NAMES, PRONOUN = 0.5, 1 / 3, 2 / 3  # the context's share of a fused ranking
 
 
 def read(line: str, turn: Turn | None) -> FollowUp | None:
@@ -150,7 +149,8 @@ def read(line: str, turn: Turn | None) -> FollowUp | None:
 
     A line that names someone or something the previous turn did not is a new topic, unless it
     also starts like a follow-up ("and how did Tolipov react?"): then both readings are fused,
-    the line alone weighing more. A line with no new names and no follow-up cue is fused evenly.
+    the line alone weighing more. A long line opening with a pronoun ("were they also supposed to
+    …") is fused leaning on the context; one with no new names and no follow-up cue, evenly.
     (A line that names nothing new may still be a new topic: see `stands_alone`.)
     """
     if turn is None:
@@ -160,7 +160,10 @@ def read(line: str, turn: Turn | None) -> FollowUp | None:
     if new_names and not _FOLLOW_UP_START.match(line.strip()):
         return None
     bare = is_bare(line)
-    lean = (1.0 if bare else NEW_NAMES) if new_names else (1.0 if elliptical else UNSURE)
+    if new_names:
+        lean = 1.0 if bare else NEW_NAMES
+    else:
+        lean = 1.0 if elliptical else PRONOUN if _LEADING_PRONOUN.match(line) else UNSURE
     reading = line if new_names else resolve(line, turn)  # new names: its pronouns are theirs
     return FollowUp(turn.topic, reading, turn.locality, lean)
 
