@@ -4,7 +4,9 @@ Evidence = the best dense score of any passage (sentence- and passage-level mix)
 the share of the question's proper nouns that the corpus contains at all (a question about
 "Alexander Cooley" is on topic when the sources name him, even if its wording matches little),
 plus a bonus for the share of the question's words the best passages contain (a question that
-names a known entity but asks what the sources never say shares few of its other words with them).
+names a known entity but asks what the sources never say shares few of its other words with them),
+less a penalty for the IDF-weighted share of its words no passage uses, and less a penalty when it
+asks for a number or a date that no sentence of its best passages offers (`qabot.answer_type`).
 The threshold and bonuses are fitted on held-out folds of the development questions (see README and
 scripts/fit_abstention.py); confidence is a logistic squashing of the margin, 0.5 at the threshold.
 """
@@ -45,11 +47,14 @@ class Signals:
     known_names: float  # share of the question's proper-noun terms found anywhere in the sources
     covered: float  # share of the question's terms found in its best passages
     unknown: float = 0.0  # IDF-weighted share of the question's terms that no passage uses
+    mismatch: float = 0.0  # asks for a number or date its best passages lack (see qabot.answer_type)
 
-    def evidence(self, name_bonus: float, coverage_bonus: float, unknown_penalty: float = 0.0) -> float:
+    def evidence(
+        self, name_bonus: float, coverage_bonus: float, unknown_penalty: float = 0.0, mismatch_penalty: float = 0.0
+    ) -> float:
         return (
             self.best_dense + name_bonus * self.known_names + coverage_bonus * self.covered
-            - unknown_penalty * self.unknown
+            - unknown_penalty * self.unknown - mismatch_penalty * self.mismatch
         )
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from qabot.abstention import Signals, confidence, coverage, known_name_share, proper_nouns
 from qabot.aliases import Aliases
+from qabot.answer_type import mismatch
 from qabot.answer import Also, Answer, Excerpt, Highlight, Perspective, Perspectives
 from qabot.corroboration import Corroborator, match_excerpts
 from qabot.errors import UnknownSourceError
@@ -290,8 +291,10 @@ class Retriever:
             rows[: max(settings.candidates, 10)], scores, self.words_of,
             settings.duplicate_overlap,
         )
-        signals = self._signals(asked, best_dense, ranked)
-        evidence = signals.evidence(settings.name_bonus, settings.coverage_bonus, settings.unknown_penalty)
+        signals = self._signals(asked, best_dense, ranked, question)
+        evidence = signals.evidence(
+            settings.name_bonus, settings.coverage_bonus, settings.unknown_penalty, settings.mismatch_penalty
+        )
         return Ranking(ranked, evidence, vector, scores, dense, allowed, signals, share if mode == "hybrid" else None)
 
     def _dense_share(self, question: str, best_lexical: int) -> float:
@@ -307,14 +310,19 @@ class Retriever:
         column = lexical.vocabulary.get(term)
         return idf(0 if column is None else int(lexical.indptr[column + 1] - lexical.indptr[column]), lexical.size)
 
-    def _signals(self, question: str, best_dense: float, ranked: list[tuple[int, float]]) -> Signals:
-        """Abstention's evidence: dense match, known names, and the question's words in the best passages."""
-        top = self.settings.retrieval.coverage_depth
-        passage_terms = set().union(*(self.terms_of(row) for row, _ in ranked[:top]))
-        terms = tokenize(question)
+    def _signals(self, asked: str, best_dense: float, ranked: list[tuple[int, float]], line: str) -> Signals:
+        """Abstention's evidence: dense match, known names, the question's words in the best passages
+        and in the sources, and whether the best passages offer the kind of answer `line` asks for."""
+        top = [row for row, _ in ranked[: self.settings.retrieval.coverage_depth]]
+        best = [self.index.passages[row] for row in top]
+        passage_terms = set().union(*(self.terms_of(row) for row in top))
+        terms = tokenize(asked)
         covered = coverage(terms, passage_terms)
         unknown = 1.0 - lexical_coverage(terms, self.index.vocabulary.keys(), self._idf) if terms else 0.0
-        return Signals(best_dense, known_name_share(question, self.index.vocabulary), covered, unknown)
+        names = {t for word in proper_nouns(asked) for t in tokenize(word) if t in self.index.vocabulary}
+        facts = [t for t in terms if t not in names]
+        missing = mismatch(line, facts, _sentences(self.index, best), [p.text for p in best])
+        return Signals(best_dense, known_name_share(asked, self.index.vocabulary), covered, unknown, missing)
 
     def _prefer_near(self, scores: np.ndarray, space: np.ndarray, candidates: set[int], locality: Locality) -> np.ndarray:
         rows = sorted(candidates)
@@ -466,6 +474,15 @@ def _lexical_best(rows: np.ndarray, raw: np.ndarray, depth: int, total: int, who
         return best[scores[best] > 0]
     best = np.argpartition(-raw, depth - 1)[:depth] if depth < len(raw) else np.arange(len(raw))
     return rows[best[raw[best] > 0]]
+
+
+def _sentences(index: Index, passages) -> list[str]:
+    """The sentences of some passages, as text (a passage without sentence spans is one sentence)."""
+    texts = []
+    for passage in passages:
+        document = index.document(passage.source).text
+        texts.extend(document[start:end] for start, end in passage.sentences or [(passage.start, passage.end)])
+    return texts
 
 
 def _spread(space: np.ndarray, values: np.ndarray, total: int) -> np.ndarray:

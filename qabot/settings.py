@@ -103,7 +103,7 @@ class RetrievalSettings(BaseModel):
     # scripts/fit_abstention.py (leave-one-out figures in the README); another model or a very
     # different corpus may want a refit.
     abstain_below: float = Field(
-        0.2586, description="Abstain when the evidence (best dense score, bonuses, less the unknown-word penalty) is below this; -1 = never."
+        0.251, description="Abstain when the evidence (best dense score, bonuses, less the unknown-word and answer-type penalties) is below this; -1 = never."
     )
     name_bonus: float = Field(
         0.0, ge=0.0, description="Evidence added when the question's proper nouns all occur in the sources."
@@ -112,7 +112,11 @@ class RetrievalSettings(BaseModel):
         0.0, ge=0.0, description="Evidence added when the best passages contain all of the question's words."
     )
     unknown_penalty: float = Field(
-        0.2, ge=0.0, description="Evidence taken away when none of the question's words occur in the sources (IDF-weighted share)."
+        0.05, ge=0.0, description="Evidence taken away when none of the question's words occur in the sources (IDF-weighted share)."
+    )
+    mismatch_penalty: float = Field(
+        0.3, ge=0.0, description="Evidence taken away when a question asks for a number or date (or names numerals) "
+        "that no sentence of its best passages offers beside its words.",
     )
     coverage_depth: int = Field(3, ge=1, description="How many of the best passages count for that coverage.")
     synonyms_file: Path | None = Field(

@@ -140,7 +140,7 @@ def test_evidence_loses_the_unknown_penalty_times_the_unknown_share():
 
 
 def test_a_question_in_words_the_sources_never_use_loses_evidence_and_abstains(retriever):
-    question = "What is the tallest mountain in Kyrgyzstan?"  # Kyrgyzstan is known; mountains are not
+    question = "What wildflowers bloom in the Kyrgyzstan meadows in spring?"  # Kyrgyzstan is known; the rest is not
     ranking = retriever.rank(question, None, None, "hybrid")
     lenient = retriever.with_settings(retriever.settings.with_overrides({"retrieval": {"unknown_penalty": 0.0}}))
     assert ranking.signals.unknown > 0.5
@@ -153,3 +153,33 @@ def test_a_question_in_words_the_sources_never_use_loses_evidence_and_abstains(r
 def test_a_question_whose_words_the_sources_all_use_has_no_unknown_share(retriever):
     ranking = retriever.rank("Why did Tokayev ask the CSTO for help?", None, None, "hybrid")
     assert ranking.signals.unknown == 0.0 and ranking.evidence > retriever.settings.retrieval.abstain_below
+
+
+def test_a_known_entity_asked_for_a_number_the_sources_never_give_abstains(retriever):
+    question = "What is the population of Kyrgyzstan?"  # Kyrgyzstan is named throughout; its population never
+    ranking = retriever.rank(question, None, None, "hybrid")
+    lenient = retriever.with_settings(retriever.settings.with_overrides({"retrieval": {"mismatch_penalty": 0.0}}))
+    assert ranking.signals.mismatch == 1.0
+    assert lenient.rank(question, None, None, "hybrid").evidence - ranking.evidence == pytest.approx(
+        retriever.settings.retrieval.mismatch_penalty
+    )
+    assert retriever.ask(question).abstained and not lenient.ask(question).abstained
+
+
+def test_a_known_person_asked_for_a_date_the_sources_never_give_abstains(retriever):
+    assert retriever.ask("When was Vladimir Putin born?").abstained
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How many of the mission's personnel were Belarussian?", "When did the CSTO contingent finish leaving Kazakhstan?"],
+)
+def test_a_number_or_date_question_the_sources_answer_is_still_answered(retriever, question):
+    ranking = retriever.rank(question, None, None, "hybrid")
+    assert ranking.signals.mismatch == 0.0 and not retriever.ask(question).abstained
+
+
+def test_the_answer_type_penalty_never_changes_the_order(retriever):
+    question = "What is the population of Kyrgyzstan?"
+    lenient = retriever.with_settings(retriever.settings.with_overrides({"retrieval": {"mismatch_penalty": 0.0}}))
+    assert retriever.rank(question, None, None, "hybrid").rows == lenient.rank(question, None, None, "hybrid").rows
