@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-
 from qabot.abstention import proper_nouns
 from qabot.lexical import tokenize
 
