@@ -178,7 +178,7 @@ class Conversation:
             return follow_up
         retriever = self.engine.retriever()
         settings = retriever.settings.retrieval
-        gap, similarity = retriever.topic_distance(question, self.turn.question, follow_up.locality)
+        gap, similarity = retriever.topic_distance(question, self.turn.question, follow_up.locality, follow_up.reading)
         new_topic = stands_alone(gap, similarity, (settings.stands_alone_gap, settings.stands_alone_similarity))
         return None if new_topic else follow_up
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
 from qabot.abstention import proper_nouns
 from qabot.lexical import tokenize
 
@@ -33,6 +31,10 @@ _OPINION = r"(?:\s+\w+)?\s+(?:say|says|said|think|thinks|thought|expect|expects|
 # a pronoun is read as a voice only where it speaks or thinks ("does he think", "what do they say")
 _PERSON = re.compile(r"\bthe author\b|\b(?:he|she)\b(?=" + _OPINION + r")", re.I)
 _GROUP = re.compile(r"\bthey\b(?=" + _OPINION + r")", re.I)
+# a subject pronoun among a question's first three words ("were they…", "what did he…") has no
+# antecedent in the line: it refers back however long the line is ("did the protesters say
+# they…" may not); a long line may still say enough on its own, so it is fused (`PRONOUN`)
+_LEADING_PRONOUN = re.compile(r"^\W*(?:\w+\W+){0,2}(?:he|she|they)\b", re.I)
 _COMPARISON = re.compile(r"\b(other|others|another|else|instead|also|too|former|latter)\b", re.I)
 _PLACE = re.compile(r"\b(there|that country|that place)\b", re.I)
 _DEMONYM = re.compile(r"(ian|ean|ese|ish|stani)$")  # "Russian", "Kazakhstani": adjectives, not places
@@ -138,7 +140,7 @@ def resolve(line: str, turn: Turn) -> str:
     return text
 
 
-UNSURE, NEW_NAMES = 0.5, 1 / 3  # the context's share of a fused ranking
+UNSURE, NEW_NAMES, PRONOUN = 0.5, 1 / 3, 2 / 3  # the context's share of a fused ranking
 
 
 def read(line: str, turn: Turn | None) -> FollowUp | None:
@@ -146,7 +148,8 @@ def read(line: str, turn: Turn | None) -> FollowUp | None:
 
     A line that names someone or something the previous turn did not is a new topic, unless it
     also starts like a follow-up ("and how did Tolipov react?"): then both readings are fused,
-    the line alone weighing more. A line with no new names and no follow-up cue is fused evenly.
+    the line alone weighing more. A long line opening with a pronoun ("were they also supposed to
+    …") is fused leaning on the context; one with no new names and no follow-up cue, evenly.
     (A line that names nothing new may still be a new topic: see `stands_alone`.)
     """
     if turn is None:
@@ -156,7 +159,10 @@ def read(line: str, turn: Turn | None) -> FollowUp | None:
     if new_names and not _FOLLOW_UP_START.match(line.strip()):
         return None
     bare = is_bare(line)
-    lean = (1.0 if bare else NEW_NAMES) if new_names else (1.0 if elliptical else UNSURE)
+    if new_names:
+        lean = 1.0 if bare else NEW_NAMES
+    else:
+        lean = 1.0 if elliptical else PRONOUN if _LEADING_PRONOUN.match(line) else UNSURE
     reading = line if new_names else resolve(line, turn)  # new names: its pronouns are theirs
     return FollowUp(turn.topic, reading, turn.locality, lean)
 
@@ -184,11 +190,8 @@ def turn_after(index, answer, follow_up: FollowUp | None, earlier: Turn | None) 
 
 def _voice_of(index, excerpt) -> str | None:
     """The voice label (speaker or author) of the indexed passage an excerpt quotes."""
-    code = index.source_names.index(excerpt.source)
-    for row in np.flatnonzero(index.passage_sources == code):
-        if index.passages[row].start == excerpt.start:
-            return index.voices[int(index.passage_voices[row])].label
-    return excerpt.author
+    row = index.passages.row_of(excerpt.source, excerpt.start, excerpt.end)
+    return excerpt.author if row is None else index.voices[int(index.passage_voices[row])].label
 
 
 def is_follow_up(question: str) -> bool:

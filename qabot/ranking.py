@@ -107,11 +107,11 @@ def without_near_duplicates(
     matrix[np.repeat(np.arange(len(rows)), sizes.astype(np.int64)), columns] = 1.0
     common = matrix @ matrix.T
     duplicate = common >= limit * np.maximum(1.0, sizes[:, None] + sizes[None, :] - common)
-    kept: list[int] = []
-    for at in range(len(rows)):
-        if not duplicate[at, kept].any():
-            kept.append(at)
-    return [(rows[at], float(scores[rows[at]])) for at in kept]
+    earlier = np.triu(duplicate, k=1)  # earlier[i, j], i < j: row j repeats the earlier row i
+    kept = np.ones(len(rows), dtype=bool)
+    for at in np.flatnonzero(earlier.any(axis=0)).tolist():  # only rows that repeat something may go
+        kept[at] = not earlier[:at, at][kept[:at]].any()
+    return [(rows[at], float(scores[rows[at]])) for at in np.flatnonzero(kept).tolist()]
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")

@@ -26,6 +26,7 @@ from qabot.index import Index
 from qabot.lexical import tokenize
 from qabot.perspectives import by_best_excerpt, split_addressed, voice_evidence, voice_name
 from qabot.progress import Reporter
+from qabot.query_vectors import QueryVectors
 from qabot.question import clean_question
 from qabot.ranking import (
     boost, dense_share, fingerprint, fuse, fuse_rankings, idf, lexical_coverage, prefer_near, without_near_duplicates,
@@ -33,6 +34,8 @@ from qabot.ranking import (
 from qabot.settings import Settings
 from qabot.scan import SYNONYMS_NAME
 from qabot.vector_index import numpy_blas_on_one_thread
+
+ALSO_CACHE = 8192  # rows whose "also" (no source filter) a retriever keeps
 
 
 @dataclass(frozen=True)
@@ -63,10 +66,16 @@ class Retriever:
         )
         retrieval = settings.retrieval
         self.corroborator = Corroborator(index, retrieval.also_threshold, retrieval.also_term_weight)
-        self.encode = functools.lru_cache(maxsize=512)(self._encode)  # a follow-up re-encodes its context
+        self.encode = QueryVectors(self.encoder)  # a follow-up re-encodes its context
         # a passage's word set is read and split once, not for every question it is a candidate of
         numpy_blas_on_one_thread()  # once per process
         self.words_of = functools.lru_cache(maxsize=65536)(lambda row: fingerprint(index.passages[row].text))
+        # and so are its terms (abstention's coverage, the dense share), its "also" and its highlights
+        self.terms_of = functools.lru_cache(maxsize=65536)(lambda row: frozenset(tokenize(index.passages[row].embed_text)))
+        self._also_cache: dict[int, tuple[Also, ...]] = {}  # `also` without a source filter, by row (see also_many)
+        self._display_span = functools.lru_cache(maxsize=8192)(self._display_span_of)
+        # a follow-up's context is the last turn's question: its postings were summed then
+        self._postings = functools.lru_cache(maxsize=256)(self._read_postings)
         self._voice_terms = [set(tokenize(" ".join(p for p in (v.author, v.speaker) if p))) for v in index.voices]
         self.aliases = self._aliases(settings)
 
@@ -178,13 +187,19 @@ class Retriever:
     def lexical_hits(self, question: str, context: str | None) -> tuple[np.ndarray, np.ndarray]:
         """`lexical_scores` for the passages sharing a word with the question, its aliases or its
         context only: (rows ascending, scores)."""
-        parts = [(weight, *self.index.lexical_hits(text)) for text, weight in self._lexical_texts(question, context)]
+        parts = [(weight, *self._postings(text)) for text, weight in self._lexical_texts(question, context)]
         if len(parts) == 1:
             return parts[0][1], parts[0][2]
         rows = np.unique(np.concatenate([found for _, found, _ in parts]))
         scores = _values_at(parts[0][1], parts[0][2], rows)
         for weight, found, values in parts[1:]:
             scores = scores + weight * _values_at(found, values, rows)
+        return rows, scores
+
+    def _read_postings(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        rows, scores = self.index.lexical_hits(text)
+        rows.setflags(write=False)  # shared through the cache
+        scores.setflags(write=False)
         return rows, scores
 
     def _lexical_texts(self, question: str, context: str | None) -> list[tuple[str, float]]:
@@ -197,11 +212,6 @@ class Retriever:
             texts.append((context, self.settings.retrieval.context_weight))
         return texts
 
-    def _encode(self, text: str) -> np.ndarray:
-        vector = np.asarray(self.encoder.encode_query(text), dtype=np.float32)
-        vector.setflags(write=False)  # shared through the cache
-        return vector
-
     def rank_follow_up(
         self, question: str, follow_up: FollowUp, source: str | None, mode: str, share: float | None = None
     ) -> Ranking:
@@ -211,6 +221,7 @@ class Retriever:
         limit = self.settings.max_question_chars
         reading = clean_question(follow_up.reading, limit)
         context = clean_question(follow_up.context, limit)
+        self.encode.many([reading, question, context])  # whichever are new, in one run
         leaning = self.rank(reading, context, source, mode, follow_up.locality, share)
         if follow_up.lean >= 1 and reading == question:
             return leaning
@@ -294,8 +305,7 @@ class Retriever:
         settings = self.settings.retrieval
         if not settings.adaptive_weight:
             return settings.dense_weight
-        passage_terms = set(tokenize(self.index.passages[best_lexical].embed_text))
-        matched = lexical_coverage(tokenize(question), passage_terms, self._idf)
+        matched = lexical_coverage(tokenize(question), self.terms_of(best_lexical), self._idf)
         return dense_share(settings.dense_weight, settings.adaptive_weight, matched)
 
     def _idf(self, term: str) -> float:
@@ -306,8 +316,9 @@ class Retriever:
     def _signals(self, asked: str, best_dense: float, ranked: list[tuple[int, float]], line: str) -> Signals:
         """Abstention's evidence: dense match, known names, the question's words in the best passages
         and in the sources, and whether the best passages offer the kind of answer `line` asks for."""
-        best = [self.index.passages[row] for row, _ in ranked[: self.settings.retrieval.coverage_depth]]
-        passage_terms = {t for passage in best for t in tokenize(passage.embed_text)}
+        top = [row for row, _ in ranked[: self.settings.retrieval.coverage_depth]]
+        best = [self.index.passages[row] for row in top]
+        passage_terms = set().union(*(self.terms_of(row) for row in top))
         terms = tokenize(asked)
         covered = coverage(terms, passage_terms)
         unknown = 1.0 - lexical_coverage(terms, self.index.vocabulary.keys(), self._idf) if terms else 0.0
@@ -330,12 +341,17 @@ class Retriever:
             return None
         return self.index.passages.row_of(locality.source, locality.start, locality.end)
 
-    def topic_distance(self, question: str, previous_question: str, locality: Locality | None) -> tuple[float, float]:
+    def topic_distance(
+        self, question: str, previous_question: str, locality: Locality | None, reading: str | None = None
+    ) -> tuple[float, float]:
         """How much better the line alone matches its best passage than the previous answer's
         (dense), and its cosine to the previous question: a new topic that names nothing new is
-        far from the previous turn and close to other passages."""
+        far from the previous turn and close to other passages. `reading`, the line as a follow-up
+        would read it, is encoded in the same run (it is ranked next unless the line stands alone)."""
         limit = self.settings.max_question_chars
-        vector = self.query_vector(clean_question(question, limit), None)
+        question = clean_question(question, limit)
+        self.encode.many([question, clean_question(reading, limit)] if reading else [question])
+        vector = self.query_vector(question, None)
         similarity = float(vector @ self.encode(clean_question(previous_question, limit)))
         previous = self._previous_row(locality)
         if previous is None:
@@ -388,9 +404,7 @@ class Retriever:
         highlight = None
         best = self.best_sentence(row, terms, vector)
         if best is not None:
-            raw = document.text[passage.start : passage.end]
-            text_start, text_end = display_span(raw, best[0] - passage.start, best[1] - passage.start)
-            highlight = Highlight(best[0], best[1], text_start, text_end)
+            highlight = Highlight(best[0], best[1], *self._display_span(row, best[0], best[1]))
         return Excerpt(
             source=passage.source, start=passage.start, end=passage.end, text=passage.text,
             score=round(float(score), 4), rank=rank, title=document.title, author=document.author,
@@ -398,17 +412,38 @@ class Retriever:
             also=self.also(row, allowed) if also is None else also,
         )
 
+    def _display_span_of(self, row: int, start: int, end: int) -> tuple[int, int]:
+        """Where the file's [start:end] lies in passage `row`'s display text."""
+        passage = self.index.passages[row]
+        raw = self.index.document(passage.source).text[passage.start : passage.end]
+        return display_span(raw, start - passage.start, end - passage.start)
+
     def also(self, row: int, allowed: np.ndarray | None = None) -> tuple[Also, ...]:
         """Passages of other sources that state one of the claims of passage `row`."""
         return self.also_many([row], allowed)[0]
 
     def also_many(self, rows: list[int], allowed: np.ndarray | None = None) -> list[tuple[Also, ...]]:
-        """`also` of several passages (one sentence search for all of them on an approximate index)."""
-        passages = self.index.passages
-        return [
-            tuple(Also(passages[m.row].source, passages[m.row].start, passages[m.row].end, self._voice_name(m.row)) for m in found)
-            for found in self.corroborator.matches_many(rows, allowed)
-        ]
+        """`also` of several passages. Without a source filter a row's list is kept (a row recurs
+        across turns); the rows not known yet are found together (one sentence search for all of
+        them on an approximate index)."""
+        known: dict[int, tuple[Also, ...]] = {}
+        if allowed is None:
+            for row in rows:
+                if (found := self._also_cache.get(row)) is not None:
+                    known[row] = found
+        missing = [row for row in dict.fromkeys(rows) if row not in known]
+        if missing:
+            passages = self.index.passages
+            for row, matches in zip(missing, self.corroborator.matches_many(missing, allowed)):
+                known[row] = tuple(
+                    Also(passages[m.row].source, passages[m.row].start, passages[m.row].end, self._voice_name(m.row))
+                    for m in matches
+                )
+            if allowed is None:
+                if len(self._also_cache) > ALSO_CACHE:  # bounded: dropped whole, rebuilt by later turns
+                    self._also_cache.clear()
+                self._also_cache.update((row, known[row]) for row in missing)
+        return [known[row] for row in rows]
 
     def corroborating(self, excerpt: Excerpt, source: str | None = None) -> list[Excerpt]:
         """The passages behind `excerpt.also` as excerpts (ranked 1, 2, …), the matching sentence

@@ -9,7 +9,7 @@ import pytest
 
 from qabot.chat import handle_line
 from qabot.conversation import Conversation, answer_page
-from qabot.follow_up import NEW_NAMES, UNSURE, read
+from qabot.follow_up import NEW_NAMES, PRONOUN, UNSURE, read
 
 
 @pytest.fixture
@@ -77,6 +77,18 @@ def test_when_unsure_the_line_is_ranked_with_and_without_the_context_and_fused(c
     assert places(reply.answer) == places(retriever.ask(line, k=3, follow_up=follow_up))
     assert fused != alone and fused != leaning and fused <= alone | leaning
     assert fused & (alone - leaning) and fused & (leaning - alone)  # each reading brings something
+
+
+def test_a_long_line_opening_with_a_pronoun_is_fused_leaning_on_the_previous_question(chat, retriever):
+    first = handle_line(chat, "How did Belarus take part in the CSTO mission?")
+    line = "Were they also expected to stay on once order had been restored in the country?"  # 15 words
+    reply = handle_line(chat, line)
+    follow_up = reply.page.follow_up
+    assert follow_up.lean == PRONOUN and reply.follows_up == first.answer.question
+    assert follow_up.locality.source == first.answer.excerpts[0].source
+    fused = places(retriever.ask(line, k=10, follow_up=follow_up))
+    evenly = places(retriever.ask(line, k=10, follow_up=replace(follow_up, lean=UNSURE)))
+    assert places(reply.answer) == fused[:3] and fused != evenly
 
 
 def test_the_page_token_of_a_follow_up_pages_the_follow_up(chat, engine, retriever):

@@ -1,7 +1,7 @@
 """Reading a line against the previous turn (pure rules, no index): new topic, follow-up or unsure,
 and what its pronouns stand for."""
 
-from qabot.follow_up import NEW_NAMES, UNSURE, Locality, Turn, last_place, name_terms, may_stand_alone, named_voices, read, stands_alone
+from qabot.follow_up import NEW_NAMES, PRONOUN, UNSURE, Locality, Turn, last_place, name_terms, may_stand_alone, named_voices, read, stands_alone
 
 PREVIOUS = "What precedent did Lukyanov see in the deployment to Kazakhstan?"
 TURN = Turn(
@@ -41,6 +41,12 @@ def test_and_with_a_new_name_is_fused_leaning_on_the_line_and_its_pronouns_stay(
 
 def test_a_line_without_cues_or_new_names_is_fused_evenly():
     assert read("How long did the foreign troops stay before they were withdrawn in the end?", TURN).lean == UNSURE
+
+
+def test_a_long_line_opening_with_a_pronoun_is_fused_leaning_on_the_context():
+    assert read("Were they also expected to stay on once order had been restored in the country?", TURN).lean == PRONOUN
+    assert read("Did the protesters say they were angry about the price of gas in the end?", TURN).lean == UNSURE
+    assert UNSURE < PRONOUN < 1
 
 
 def test_voices_are_named_by_whole_words_of_their_names():

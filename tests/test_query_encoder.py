@@ -29,6 +29,43 @@ def test_onnx_and_sentence_transformers_rank_the_same_passages(retriever, embedd
         assert list(onnx_top) == list(st_top)
 
 
+def test_texts_encoded_together_get_the_vectors_they_get_one_at_a_time(retriever):
+    texts = ["What does he think comes next?", "What does Fyodor A. Lukyanov think comes next, after Kazakhstan?"]
+    together = retriever.encoder.encode_queries(texts)  # padded to the longer one
+    alone = np.vstack([retriever.encoder.encode_query(t) for t in texts])
+    assert together.shape == alone.shape and np.abs(together - alone).max() < 1e-5
+
+
+class CountingEncoder:
+    """The real encoder, with the texts of each model run recorded."""
+
+    def __init__(self, encoder):
+        self.encoder, self.runs = encoder, []
+
+    def encode_query(self, text):
+        self.runs.append([text])
+        return self.encoder.encode_query(text)
+
+    def encode_queries(self, texts):
+        self.runs.append(list(texts))
+        return self.encoder.encode_queries(texts)
+
+
+def test_a_follow_up_read_two_ways_runs_the_model_once_and_ranks_as_before(retriever):
+    from qabot.follow_up import FollowUp
+    from qabot.retrieval import Retriever
+
+    counting = CountingEncoder(retriever.encoder)
+    fresh = Retriever(retriever.index, retriever.settings, counting)
+    previous = "What precedent did Russia set by sending troops to Kazakhstan?"
+    fresh.ask(previous, k=3)
+    follow_up = FollowUp(previous, "What does Fyodor A. Lukyanov think comes next?")
+    answer = fresh.ask("What does he think comes next?", k=5, follow_up=follow_up)
+    assert counting.runs[1:] == [[follow_up.reading, "What does he think comes next?"]]  # the context is cached
+    expected = retriever.ask("What does he think comes next?", k=5, follow_up=follow_up)
+    assert [(e.source, e.start) for e in answer.excerpts] == [(e.source, e.start) for e in expected.excerpts]
+
+
 def test_damaged_encoder_falls_back_to_sentence_transformers(tmp_path, retriever, capsys):
     encoder = load_query_encoder(tmp_path, "encoder-missing", "all-MiniLM-L6-v2")
     assert not isinstance(encoder, OnnxQueryEncoder)

@@ -58,6 +58,14 @@ def test_near_duplicates_are_dropped_after_the_better_one():
     assert kept == [(1, 0.9), (2, pytest.approx(0.1))]
 
 
+def test_a_row_repeating_only_a_dropped_row_is_kept():
+    words = {0: "a b c d e f", 1: "a b c d e f g h", 2: "b c d e f g h i"}  # 1 repeats 0; 2 repeats 1 only
+    kept = without_near_duplicates([0, 1, 2], np.ones(3), lambda r: fingerprint(words[r]), 0.7)
+    assert [row for row, _ in kept] == [0, 2]
+    kept = without_near_duplicates([1, 0, 2], np.ones(3), lambda r: fingerprint(words[r]), 0.7)
+    assert [row for row, _ in kept] == [1]  # 1 kept first: 0 and 2 both repeat it
+
+
 def test_prefer_near_lifts_the_previous_document_and_its_section_more():
     from qabot.ranking import prefer_near
 
