@@ -79,6 +79,12 @@ class Retriever:
         self._voice_terms = [set(tokenize(" ".join(p for p in (v.author, v.speaker) if p))) for v in index.voices]
         self.aliases = self._aliases(settings)
 
+    def forget_questions(self) -> None:
+        """Drop what is cached by question text (query vectors, BM25 postings), keeping what is cached
+        by passage: a benchmark times each question as if nobody had asked it before."""
+        self.encode.cache_clear()
+        self._postings.cache_clear()
+
     def _aliases(self, settings: Settings) -> Aliases:
         """The user's synonyms file and the aliases the documents state ("Full Name (ACRONYM)")."""
         retrieval = settings.retrieval

@@ -5,6 +5,7 @@ import pytest
 
 from qabot.display import normalise
 from qabot.errors import BadQuestionError, UnknownSourceError
+from qabot.retrieval import Retriever
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -67,3 +68,15 @@ def test_bad_questions_are_rejected_with_a_message(retriever, question):
 def test_control_characters_and_odd_unicode_still_work_when_there_is_text(retriever):
     answer = retriever.ask("\x1b[31mWhat did Lukashenko\u200b say about Uzbekistan?\x07\ufeff")
     assert answer.excerpts and "\x1b" not in answer.question
+
+
+def test_forgetting_questions_drops_what_is_cached_by_text_and_answers_the_same(retriever, seed_settings):
+    """The benchmarks time each ask as a first sight of the question: nothing cached by its text."""
+    own = Retriever(retriever.index, seed_settings, retriever.encoder)
+    question = "Why did Tokayev ask the CSTO for help?"
+    before = own.ask(question)
+    assert question in own.encode._vectors and own._postings.cache_info().currsize > 0
+    own.forget_questions()
+    assert not own.encode._vectors and own._postings.cache_info().currsize == 0
+    after = own.ask(question)
+    assert [(e.source, e.start, e.end) for e in after.excerpts] == [(e.source, e.start, e.end) for e in before.excerpts]
