@@ -85,6 +85,13 @@ class Retriever:
         self.encode.cache_clear()
         self._postings.cache_clear()
 
+    def forget_passages(self) -> None:
+        """Drop what is cached by passage (words, terms, highlight spans, "also"): a benchmark of work
+        done per passage times it as for passages no question has touched yet."""
+        for cached in (self.words_of, self.terms_of, self._display_span):
+            cached.cache_clear()
+        self._also_cache.clear()
+
     def _aliases(self, settings: Settings) -> Aliases:
         """The user's synonyms file and the aliases the documents state ("Full Name (ACRONYM)")."""
         retrieval = settings.retrieval

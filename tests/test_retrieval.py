@@ -70,7 +70,7 @@ def test_control_characters_and_odd_unicode_still_work_when_there_is_text(retrie
     assert answer.excerpts and "\x1b" not in answer.question
 
 
-def test_forgetting_questions_drops_what_is_cached_by_text_and_answers_the_same(retriever, seed_settings):
+def test_forgetting_questions_and_passages_drops_their_caches_and_answers_the_same(retriever, seed_settings):
     """The benchmarks time each ask as a first sight of the question: nothing cached by its text."""
     own = Retriever(retriever.index, seed_settings, retriever.encoder)
     question = "Why did Tokayev ask the CSTO for help?"
@@ -80,3 +80,8 @@ def test_forgetting_questions_drops_what_is_cached_by_text_and_answers_the_same(
     assert not own.encode._vectors and own._postings.cache_info().currsize == 0
     after = own.ask(question)
     assert [(e.source, e.start, e.end) for e in after.excerpts] == [(e.source, e.start, e.end) for e in before.excerpts]
+    assert own.words_of.cache_info().currsize > 0 and own._also_cache
+    own.forget_passages()
+    assert own.words_of.cache_info().currsize == 0 and not own._also_cache
+    again = own.ask(question)
+    assert [(e.source, e.start, e.end, e.also) for e in again.excerpts] == [(e.source, e.start, e.end, e.also) for e in before.excerpts]
