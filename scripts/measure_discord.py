@@ -1,6 +1,6 @@
 """Measure the Discord bot against the fake Discord of the tests: defer and answer latency, memory.
 
-    .venv/bin/python scripts/measure_discord.py [--questions 1000] [--rounds 10]
+    .venv/bin/python scripts/measure_discord.py [--questions 1000] [--rounds 4]
 
 Run from the repository root. The bot runs as `qabot discord` would, in its own process (so its
 memory is its own), over the seed index (`embeddings/`, built first if needed); this process
@@ -10,6 +10,11 @@ asked one at a time (the answer latency of a quiet bot), then continues to
 `--questions` questions in all (bursts of 20 /ask, and one mention-started thread with a
 follow-up per burst), and reads the bot's RSS from /proc before and after. For comparison it
 times the same questions asked of the retriever directly, in this process, right after.
+
+The bot caches by question text and by passage, so a repeated question is answered faster than a
+new one: questions are drawn in order, without repeating, from the ones written below and those of
+the seed evaluation files (`QUESTION_FILES`, read at run time), and the timed ones come first
+(1 + 20 + 20 × rounds must not exceed that pool); only the untimed remainder repeats them.
 """
 
 from __future__ import annotations
@@ -36,6 +41,20 @@ QUESTIONS = [  # written for this script, about the seed documents
     "How did Tokayev describe the unrest?",
     "What does the intervention mean for the CSTO?",
 ]
+QUESTION_FILES = ("dev.jsonl", "dev2.jsonl", "typed-seeds-blind.jsonl", "offtopic-seeds-blind.jsonl")
+
+
+def question_pool() -> list[str]:
+    """Every distinct question: the written ones, then the seed evaluation files' (in the repo's eval/)."""
+    found = list(QUESTIONS)
+    for name in QUESTION_FILES:
+        path = REPO / "eval" / name
+        if path.exists():
+            found += [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return list(dict.fromkeys(found))
+
+
+POOL = question_pool()
 
 
 def run_bot(api_base: str, gateway: str, channel: str) -> None:
@@ -66,11 +85,12 @@ def bare_ask_ms() -> list[float]:
     from qabot.settings import load_settings
 
     retriever = Engine(load_settings()).retriever()
-    retriever.ask(QUESTIONS[0])
+    retriever.ask(POOL[0])
     timings = []
     for number in range(40):
+        retriever.forget_questions()  # as a first sight of the question
         started = time.perf_counter()
-        retriever.ask(QUESTIONS[number % len(QUESTIONS)], k=3)
+        retriever.ask(POOL[number % len(POOL)], k=3)
         timings.append((time.perf_counter() - started) * 1000)
     return timings
 
@@ -83,14 +103,14 @@ def percentile(values: list[float], share: float) -> float:
 async def burst(fake, size: int, offset: int) -> list:
     users = list(fake.users)
     interactions = await asyncio.gather(*(
-        fake.slash("ask", user=users[n % len(users)], question=QUESTIONS[(offset + n) % len(QUESTIONS)]) for n in range(size)
+        fake.slash("ask", user=users[n % len(users)], question=POOL[(offset + n) % len(POOL)]) for n in range(size)
     ))
     await asyncio.gather(*(fake.reply_to(i, timeout=120) for i in interactions))
     return interactions
 
 
 async def thread_with_follow_up(fake, offset: int) -> None:
-    message = await fake.say("{bot} " + QUESTIONS[offset % len(QUESTIONS)], channel_id=fake.questions)
+    message = await fake.say("{bot} " + POOL[offset % len(POOL)], channel_id=fake.questions)
     thread = await fake.wait_until(lambda: fake.messages[message["id"]].get("thread"), 60, "a thread")
     await fake.bot_messages_after(message, channel_id=thread["id"], timeout=60)
     follow_up = await fake.say("and why?", channel_id=thread["id"])
@@ -113,10 +133,10 @@ async def measure(questions: int, rounds: int) -> dict:
         rss_ready = rss_mb(bot.pid)
         alone = []
         for number in range(20):  # one question at a time: the latency of a quiet bot
-            alone += await burst(fake, 1, number)
+            alone += await burst(fake, 1, 1 + number)
         timed = []
         for round_number in range(rounds):
-            timed += await burst(fake, 20, round_number)
+            timed += await burst(fake, 20, 21 + 20 * round_number)
         asked = len(timed) + len(alone) + 1
         while asked < questions:
             size = min(20, questions - asked)
@@ -132,7 +152,7 @@ async def measure(questions: int, rounds: int) -> dict:
         bare = bare_ask_ms()
         late = [i for i in fake.interactions.values() if i.delay is None or i.delay > 3.0]
         return {
-            "questions": asked, "first_answer_s": round(first_answer, 2),
+            "questions": asked, "distinct_questions": len(POOL), "first_answer_s": round(first_answer, 2),
             "defer_ms_p50": round(percentile(defer, 0.5), 1), "defer_ms_p99": round(percentile(defer, 0.99), 1),
             "bare_ask_ms_p50": round(percentile(bare, 0.5), 1),
             "single_answer_ms_p50": round(percentile(single, 0.5), 1),
@@ -153,8 +173,10 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=10, help="bursts of 20 concurrent /ask that are timed")
+    parser.add_argument("--rounds", type=int, default=4, help="bursts of 20 concurrent /ask that are timed")
     args = parser.parse_args()
+    if 21 + 20 * args.rounds > len(POOL):
+        parser.error(f"{args.rounds} rounds time {21 + 20 * args.rounds} questions; only {len(POOL)} distinct ones exist")
     result = asyncio.run(measure(args.questions, args.rounds))
     for key, value in result.items():
         print(f"{key:<22} {value}")
