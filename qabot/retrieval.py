@@ -283,7 +283,7 @@ class Retriever:
         if index.approximate and candidates - set(hits.rows.tolist()):
             hits = index.with_rows(hits, vector, np.fromiter(candidates, dtype=np.int64))
         space = hits.rows
-        dense = settings.sentence_weight * hits.best_sentence + (1 - settings.sentence_weight) * hits.passage
+        dense = self._dense_mix(hits.best_sentence, hits.passage)
         best_dense = float(dense[np.searchsorted(space, scored)].max()) if scored else 0.0
         lexical = _values_at(found, raw, space) / top if top > 0 else np.zeros(len(space), dtype=np.float32)
         if mode == "hybrid":
@@ -312,6 +312,11 @@ class Retriever:
             settings.name_bonus, settings.coverage_bonus, settings.unknown_penalty, settings.mismatch_penalty
         )
         return Ranking(ranked, evidence, vector, scores, dense, allowed, signals, share if mode == "hybrid" else None)
+
+    def _dense_mix(self, best_sentence, passage):
+        """A passage's dense score: its best sentence's cosine and its own, mixed by `sentence_weight`."""
+        weight = self.settings.retrieval.sentence_weight
+        return weight * best_sentence + (1 - weight) * passage
 
     def _dense_share(self, question: str, best_lexical: int) -> float:
         """`ranking.dense_share` for this question, from the IDF mass of its words in BM25's best passage."""
@@ -371,10 +376,10 @@ class Retriever:
             return 0.0, similarity
         settings = self.settings.retrieval
         hits = self.index.dense_search(vector, min(len(self.index.passages), 10), settings.sentence_depth)
-        dense = settings.sentence_weight * hits.best_sentence + (1 - settings.sentence_weight) * hits.passage
+        dense = self._dense_mix(hits.best_sentence, hits.passage)
         near = float(self.index.vector_rows.span(previous, previous + 1)[0] @ vector)
         near_sentence = float(self.index.sentence_similarities(previous, vector).max())
-        previous_dense = settings.sentence_weight * near_sentence + (1 - settings.sentence_weight) * near
+        previous_dense = self._dense_mix(near_sentence, near)
         return float(dense[np.searchsorted(hits.rows, hits.candidates)].max() - previous_dense), similarity
 
     def _named_voices(self, question: str) -> list[int]:
@@ -391,8 +396,7 @@ class Retriever:
         if not self.index.approximate:
             return None
         hits = self._floor_vectors.score(vector)
-        weight = self.settings.retrieval.sentence_weight
-        dense = weight * hits.best_sentence + (1 - weight) * hits.passage
+        dense = self._dense_mix(hits.best_sentence, hits.passage)
         lexical = _values_at(found, raw, hits.rows) / top if top > 0 else np.zeros(len(hits.rows), dtype=np.float32)
         return float(np.median(dense)), float(np.median(lexical))
 
