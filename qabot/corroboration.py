@@ -61,11 +61,13 @@ class Corroborator:
     """Finds, for a passage, the passages of other sources that state one of its claims.
 
     Candidates are the `depth` nearest sentences of each of its sentences (a numpy product on a
-    flat index, the sentence HNSW on an approximate one), so the cost does not grow with the
-    corpus; their terms are cached (the index never changes under a Retriever)."""
+    flat index, the sentence IVF or HNSW on an approximate one, where an IVF probes `nprobe` lists:
+    a page's ~20 sentence searches were most of a warm ask at a million passages), so the cost does
+    not grow with the corpus; their terms are cached (the index never changes under a Retriever)."""
 
-    def __init__(self, index, threshold: float, term_weight: float, depth: int = 32) -> None:
+    def __init__(self, index, threshold: float, term_weight: float, depth: int = 32, nprobe: int | None = None) -> None:
         self.index, self.threshold, self.term_weight, self.depth = index, threshold, term_weight, depth
+        self.nprobe = nprobe  # IVF lists probed per sentence (None: the index's own nprobe)
         self._terms: dict[int, frozenset[str]] = {}
 
     def sentence_terms(self, sentence: int) -> frozenset[str]:
@@ -110,7 +112,7 @@ class Corroborator:
     def _search(self, own: np.ndarray) -> np.ndarray:
         from qabot.vector_index import search
 
-        return search(self.index.sentence_index, np.ascontiguousarray(own, dtype=np.float32), self.depth)[1]
+        return search(self.index.sentence_index, np.ascontiguousarray(own, dtype=np.float32), self.depth, self.nprobe)[1]
 
     def matches(self, row: int, allowed: np.ndarray | None = None) -> list[ClaimMatch]:
         """The best-matching passage of each other source whose best sentence pair passes the bar,
@@ -159,7 +161,7 @@ class Corroborator:
             # claim_score(cosine, term_overlap(own, terms), weight), inlined: ~100,000 pairs a page at scale
             score = max(cosine[k] + weight * (len(own & terms) / min(own_size, size)) for k, own, own_size in owned)
             if score >= self.threshold and (source not in best or score > best[source].score):
-                span = index.passages[other].sentences[sentence - int(index.sentence_offsets[other])]
+                span = index.passages.sentences[sentence].tolist()  # a sentence's span by its number: no Passage built
                 best[source] = ClaimMatch(other, tuple(span), round(score, 4))
         return sorted(best.values(), key=lambda m: (-m.score, m.row))
 

@@ -158,6 +158,15 @@ class Index:
 
         return low_content(self.passages[row].text, STOPWORDS)
 
+    def fingerprint(self, row: int) -> np.ndarray:
+        """Passage `row`'s near-duplicate fingerprint (see `qabot.ranking.fingerprint`), read from the
+        generation (computed from its text for one written before it was stored)."""
+        if self.passages.fingerprints is not None:
+            return self.passages.fingerprints[row]
+        from qabot.ranking import fingerprint
+
+        return fingerprint(self.passages[row].text)
+
     def acronyms(self) -> dict[str, str]:
         """ACRONYM → full name as the documents define them, mined when the generation was written
         (reading every document at start-up would grow with the corpus)."""

@@ -6,6 +6,8 @@ hand-made numbers (tests/test_ranking.py).
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -81,11 +83,22 @@ def boost(scores: np.ndarray, members: np.ndarray, groups: Sequence[int], bonus:
     return scores + bonus * np.isin(members, np.asarray(groups)).astype(scores.dtype)
 
 
+FINGERPRINTS_COLUMN = "fingerprints"  # passages/ column: each passage's `fingerprint`, stored when written
+_WORDS = re.compile(r"\w+")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def word_hash(word: str) -> int:
+    """A word's 64-bit hash, the same in every process (Python's `hash` of a string is salted per
+    process), so fingerprints written with a generation match those computed from text later."""
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+
+
 def fingerprint(text: str) -> np.ndarray:
     """The distinct lower-case words of a text, as sorted word hashes: what near-duplicate
     detection compares (numbers, so a candidate list's shared-word counts are one matrix product;
-    hashes, so no shared vocabulary has to be kept consistent across threads)."""
-    return np.array(sorted({hash(word) for word in re.findall(r"\w+", text.lower())}), dtype=np.int64)
+    hashes, so no shared vocabulary has to be kept consistent across threads or generations)."""
+    return np.array(sorted({word_hash(word) for word in set(_WORDS.findall(text.lower()))}), dtype=np.int64)
 
 
 def without_near_duplicates(

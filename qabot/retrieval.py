@@ -29,7 +29,7 @@ from qabot.progress import Reporter
 from qabot.query_vectors import QueryVectors
 from qabot.question import clean_question
 from qabot.ranking import (
-    boost, dense_share, fingerprint, fuse, fuse_rankings, idf, lexical_coverage, prefer_near, without_near_duplicates,
+    boost, dense_share, fuse, fuse_rankings, idf, lexical_coverage, prefer_near, without_near_duplicates,
 )
 from qabot.settings import Settings
 from qabot.scan import SYNONYMS_NAME
@@ -65,11 +65,11 @@ class Retriever:
             index.index_dir, index.manifest.query_encoder, settings.model, settings.indexing.query_threads
         )
         retrieval = settings.retrieval
-        self.corroborator = Corroborator(index, retrieval.also_threshold, retrieval.also_term_weight)
+        self.corroborator = Corroborator(index, retrieval.also_threshold, retrieval.also_term_weight, nprobe=retrieval.also_nprobe)
         self.encode = QueryVectors(self.encoder)  # a follow-up re-encodes its context
-        # a passage's word set is read and split once, not for every question it is a candidate of
+        # a passage's word set (stored with the generation) is read once, not for every question it is a candidate of
         numpy_blas_on_one_thread()  # once per process
-        self.words_of = functools.lru_cache(maxsize=65536)(lambda row: fingerprint(index.passages[row].text))
+        self.words_of = functools.lru_cache(maxsize=65536)(index.fingerprint)
         # and so are its terms (abstention's coverage, the dense share), its "also" and its highlights
         self.terms_of = functools.lru_cache(maxsize=65536)(lambda row: frozenset(tokenize(index.passages[row].embed_text)))
         self._also_cache: dict[int, tuple[Also, ...]] = {}  # `also` without a source filter, by row (see also_many)

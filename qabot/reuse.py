@@ -74,11 +74,13 @@ def previous_generation(settings: Settings, config: dict) -> Previous:
     vectors, sentence_vectors = np.array(old.vectors), np.array(old.sentence_vectors)
     offsets = np.asarray(old.sentence_offsets).tolist()
     claims = old.passages.claims.everything() if old.passages.claims is not None else None
+    fingerprints = old.passages.fingerprints.everything() if old.passages.fingerprints is not None else None
     records: dict[str, list[PassageRecord]] = {}
     for row, passage in enumerate(_stored_passages(old)):
         sentences = sentence_vectors[offsets[row] : offsets[row + 1]]
         record = PassageRecord(passage, documents[passage.source], vectors[row], sentences, previous_row=row,
-                               claims=claims[offsets[row] : offsets[row + 1]] if claims is not None else None)
+                               claims=claims[offsets[row] : offsets[row + 1]] if claims is not None else None,
+                               fingerprint=fingerprints[row] if fingerprints is not None else None)
         records.setdefault(passage.source, []).append(record)
     counts = TermCounts.load(old.folder / "bm25" / "counts")
     return Previous(

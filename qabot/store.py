@@ -11,7 +11,7 @@ import json
 import mmap
 import os
 from functools import lru_cache
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields
 from pathlib import Path
 
@@ -66,6 +66,46 @@ class StringColumn:
         return os.pread(self.fd, int(self.offsets[row + 1]) - start, start).decode("utf-8")
 
 
+class ArrayColumn:
+    """Row `i` is a 1-D array of `dtype`: items `offsets[i]` to `offsets[i + 1]` of one binary file,
+    read with `pread` (see RowFile)."""
+
+    def __init__(self, folder: Path, name: str, dtype) -> None:
+        self.dtype = np.dtype(dtype)
+        self.offsets = _mapped(folder / f"{name}.offsets.npy")
+        self.fd = os.open(folder / f"{name}.bin", os.O_RDONLY)
+
+    def __del__(self) -> None:
+        if getattr(self, "fd", None) is not None:
+            os.close(self.fd)
+
+    @staticmethod
+    def write(folder: Path, name: str, arrays: Iterable[np.ndarray], dtype) -> None:
+        """Write the rows as they come (a million passages' arrays are never all held at once)."""
+        dtype, sizes = np.dtype(dtype), [0]
+        with open(folder / f"{name}.bin", "wb") as handle:
+            for array in arrays:
+                handle.write(np.ascontiguousarray(array, dtype=dtype).tobytes())
+                sizes.append(len(array))
+        np.save(folder / f"{name}.offsets.npy", np.cumsum(sizes, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, row: int) -> np.ndarray:
+        first, last = int(self.offsets[row]), int(self.offsets[row + 1])
+        size = self.dtype.itemsize
+        return np.frombuffer(os.pread(self.fd, (last - first) * size, first * size), dtype=self.dtype)
+
+    def everything(self) -> list[np.ndarray]:
+        """Every row, the file read in one go (a rebuild reusing the whole column)."""
+        offsets = np.asarray(self.offsets)
+        if len(offsets) < 2:
+            return []
+        data = np.frombuffer(os.pread(self.fd, int(offsets[-1]) * self.dtype.itemsize, 0), dtype=self.dtype)
+        return np.split(data, offsets[1:-1])
+
+
 class PassageStore(Sequence[Passage]):
     """The passages of one generation by row; each `Passage` is built when it is read."""
 
@@ -81,6 +121,8 @@ class PassageStore(Sequence[Passage]):
         self.section = StringColumn(folder, "section")
         # each sentence's claim terms (qabot.corroboration); absent in indexes written before them
         self.claims = StringColumn(folder, "claim_terms") if (folder / "claim_terms.bin").is_file() else None
+        # each passage's near-duplicate fingerprint (qabot.ranking.fingerprint); absent in older indexes
+        self.fingerprints = ArrayColumn(folder, "fingerprints", np.int64) if (folder / "fingerprints.bin").is_file() else None
 
     @staticmethod
     def write(folder: Path, passages: Sequence[Passage], source_numbers: dict[str, int]) -> None:
@@ -242,9 +284,19 @@ class RowFile:
         return np.frombuffer(data, dtype=self.dtype).reshape(last - first, *self.row_shape)
 
     def spans(self, firsts: np.ndarray, lasts: np.ndarray) -> np.ndarray:
-        """The rows of every [first, last) range, in order, as one matrix."""
-        parts = [self.span(int(a), int(b)) for a, b in zip(firsts, lasts) if b > a]
-        return np.concatenate(parts) if parts else np.zeros((0, *self.row_shape), dtype=self.dtype)
+        """The rows of every [first, last) range, in order, as one matrix: each range read straight
+        into its place (half the time of an array per range joined after; a question reads ~1,000)."""
+        firsts, lasts = np.asarray(firsts, dtype=np.int64), np.asarray(lasts, dtype=np.int64)
+        counts = np.maximum(lasts - firsts, 0)
+        result = np.empty((int(counts.sum()), *self.row_shape), dtype=self.dtype)
+        view, size, at = memoryview(result).cast("B"), self.row_bytes, 0
+        for first, count in zip(firsts.tolist(), counts.tolist()):
+            if count:
+                wanted = count * size
+                if os.preadv(self.fd, [view[at : at + wanted]], self.offset + first * size) != wanted:
+                    raise ValueError(f"rows {first}..{first + count - 1} lie past the end of the file")
+                at += wanted
+        return result
 
     def take(self, rows: np.ndarray) -> np.ndarray:
         """The given rows, in the given order."""

@@ -91,8 +91,10 @@ def read_vector_index(path: Path, params: dict, ef_search: int | None = None):
     return index
 
 
-def search(index, queries: np.ndarray, k: int):
-    """FAISS search with OpenMP pinned to one thread for the calling thread only.
+def search(index, queries: np.ndarray, k: int, nprobe: int | None = None):
+    """FAISS search with OpenMP pinned to one thread for the calling thread only; `nprobe`, on an
+    IVF index, probes that many lists for this search only (passed as search parameters: the index
+    is shared by every thread, so its own `nprobe` is never changed).
 
     One query gains nothing from threads and stalls on a busy machine. OpenMP's thread count is
     a per-thread setting, so this leaves other threads (a torch build, other questions) alone
@@ -102,6 +104,8 @@ def search(index, queries: np.ndarray, k: int):
 
     if faiss.omp_get_max_threads() != 1:
         faiss.omp_set_num_threads(1)
+    if nprobe is not None and isinstance(index, faiss.IndexIVF):
+        return index.search(queries, k, params=faiss.SearchParametersIVF(nprobe=nprobe))
     return index.search(queries, k)
 
 

@@ -19,6 +19,7 @@ from qabot.freshness import index_config
 from qabot.index import Index
 from qabot.lexical import LexicalIndex
 from qabot.passages import split_document
+from qabot.ranking import fingerprint
 from qabot.reuse import BuildMemory
 from qabot.settings import Settings
 
@@ -82,6 +83,10 @@ def test_rebuilds_reuse_vectors_and_term_counts_from_disk_or_memory_and_score_as
         fresh = LexicalIndex.build([p.embed_text for p in index.passages])
         for query in ["orchard flooded", "mill stone", "river village spring", "bees"]:
             np.testing.assert_allclose(index.lexical_scores(query), fresh.scores(query), rtol=1e-5, atol=1e-6)
+        # stored fingerprints, reused or computed, are those of the texts now in the index
+        assert [index.fingerprint(row).tolist() for row in range(len(index.passages))] == [
+            fingerprint(p.text).tolist() for p in index.passages
+        ]
 
 
 def test_deleting_a_file_removes_its_passages(tmp_path, embedder):

@@ -85,3 +85,42 @@ def test_forgetting_questions_and_passages_drops_their_caches_and_answers_the_sa
     assert own.words_of.cache_info().currsize == 0 and not own._also_cache
     again = own.ask(question)
     assert [(e.source, e.start, e.end, e.also) for e in again.excerpts] == [(e.source, e.start, e.end, e.also) for e in before.excerpts]
+
+
+def test_stored_fingerprints_are_those_of_the_passage_texts_in_any_process(retriever):
+    """Fingerprints are written with the generation, so their word hash must not be Python's salted one."""
+    import subprocess
+    import sys
+
+    from qabot.ranking import fingerprint
+
+    index = retriever.index
+    assert index.passages.fingerprints is not None
+    texts = [index.passages[row].text for row in range(len(index.passages))]
+    assert [index.fingerprint(row).tolist() for row in range(len(texts))] == [fingerprint(t).tolist() for t in texts]
+    script = "import json, sys; from qabot.ranking import fingerprint; print(json.dumps([fingerprint(t).tolist() for t in json.load(sys.stdin)]))"
+    other = subprocess.run([sys.executable, "-c", script], input=json.dumps(texts[:20]), capture_output=True, text=True,
+                           check=True, env={**__import__("os").environ, "PYTHONHASHSEED": "12345"})
+    assert json.loads(other.stdout) == [index.fingerprint(row).tolist() for row in range(20)]
+
+
+def test_rankings_with_stored_fingerprints_equal_those_with_fingerprints_read_from_the_text(retriever, seed_settings):
+    """The near-duplicate check on stored fingerprints drops exactly what it dropped when each
+    candidate's text was read and its words hashed with Python's own `hash` (before they were stored)."""
+    import functools
+    import re
+
+    import numpy as np
+
+    index = retriever.index
+    stored = Retriever(index, seed_settings, retriever.encoder)
+    from_text = Retriever(index, seed_settings, retriever.encoder)
+    from_text.words_of = functools.lru_cache(maxsize=None)(
+        lambda row: np.array(sorted({hash(w) for w in re.findall(r"\w+", index.passages[row].text.lower())}), dtype=np.int64)
+    )
+    dropped = 0
+    for question in dev_questions():
+        ranked = stored.rank(question, None, None, "hybrid")
+        assert ranked.rows == from_text.rank(question, None, None, "hybrid").rows
+        dropped += int(len(ranked.rows) < min(50, int((ranked.scores != 0).sum())))
+    assert dropped  # some candidates were near-duplicates: the comparison is not of untouched lists

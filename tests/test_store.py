@@ -103,3 +103,16 @@ def _seed_document(seeds_dir):
 
     path = sorted(p for p in seeds_dir.iterdir() if p.suffix in (".md", ".txt"))[0]
     return read_document(path, path.name)
+
+
+def test_array_column_round_trip_keeps_each_row_and_empty_ones(tmp_path):
+    from qabot.store import ArrayColumn
+
+    rows = [np.array([3, -1, 2**62], dtype=np.int64), np.zeros(0, dtype=np.int64), np.arange(5, dtype=np.int64)]
+    ArrayColumn.write(tmp_path, "numbers", iter(rows), np.int64)  # written as the rows come
+    column = ArrayColumn(tmp_path, "numbers", np.int64)
+    assert len(column) == 3
+    assert [column[i].tolist() for i in range(3)] == [r.tolist() for r in rows]
+    assert [r.tolist() for r in column.everything()] == [r.tolist() for r in rows]
+    ArrayColumn.write(tmp_path, "nothing", [], np.int64)
+    assert len(ArrayColumn(tmp_path, "nothing", np.int64)) == 0 and ArrayColumn(tmp_path, "nothing", np.int64).everything() == []
