@@ -92,10 +92,13 @@ class Corroborator:
             return [self.document_terms(s) for s in sentences.tolist()]
         return [frozenset(text.split()) for text in stored.many(sentences)]
 
-    def near_sentences(self, own: np.ndarray, found: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def near_sentences(
+        self, own: np.ndarray, found: np.ndarray | None = None, usable=None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(sentence ids, cosines with each own sentence): the `depth` nearest sentences of each own
         sentence (a same claim is close in meaning), of which only those that could pass are kept.
-        `found`: the approximate index's neighbours of `own`, when searched already (in a batch)."""
+        `found`: the approximate index's neighbours of `own`, when searched already (in a batch);
+        `usable(ids)`: a mask of the ids that may count at all, applied before their vectors are read."""
         index = self.index
         columns = np.ascontiguousarray(own.T)  # a strided operand would send the product down a slow path
         if index.sentence_index is None:
@@ -105,6 +108,8 @@ class Corroborator:
         else:
             found = self._search(own) if found is None else found
             ids = np.unique(found[found >= 0])
+        if usable is not None:
+            ids = ids[usable(ids)]
         cosines = np.asarray(index.sentence_rows.take(ids) @ columns, dtype=np.float32).T
         keep = cosines.max(axis=0) >= self.threshold - self.term_weight
         return ids[keep], cosines[:, keep]
@@ -142,28 +147,31 @@ class Corroborator:
         owned = [(k, terms, len(terms)) for k, terms in enumerate(self.terms_of(np.arange(first, last))) if terms]
         if not owned:  # no sentence of it states a claim: nothing can match
             return []
-        ids, cosines = self.near_sentences(own, found)
+        ids, cosines = self.near_sentences(own, found, lambda ids: self._usable(row, ids, allowed))
         others = np.asarray(index.sentence_owners[ids], dtype=np.int64)
         sources = np.asarray(index.passage_sources[others])
-        usable = sources != index.passage_sources[row]  # another source, and one that may be cited
-        if allowed is not None:
-            usable &= allowed[others]
-        columns = np.flatnonzero(usable)
         best: dict[int, ClaimMatch] = {}  # by source number
-        rows_of = cosines.T.tolist()  # per candidate, its cosine with each own sentence (Python floats: a hot loop)
-        weight = self.term_weight
-        for column, sentence, other, source, terms in zip(
-            columns.tolist(), ids[columns].tolist(), others[columns].tolist(), sources[columns].tolist(), self.terms_of(ids[columns])
-        ):
+        weight, union = self.term_weight, frozenset().union(*(terms for _, terms, _ in owned))
+        for cosine, sentence, other, source, terms in zip(
+            cosines.T.tolist(), ids.tolist(), others.tolist(), sources.tolist(), self.terms_of(ids)
+        ):  # Python floats and sets: a hot loop, ~600 candidates a page at scale
             if not terms:
                 continue
-            cosine, size = rows_of[column], len(terms)
-            # claim_score(cosine, term_overlap(own, terms), weight), inlined: ~100,000 pairs a page at scale
-            score = max(cosine[k] + weight * (len(own & terms) / min(own_size, size)) for k, own, own_size in owned)
+            shared, size = terms & union, len(terms)
+            if shared:  # claim_score(cosine, term_overlap(own, terms), weight), inlined
+                score = max(cosine[k] + weight * (len(own & shared) / min(own_size, size)) for k, own, own_size in owned)
+            else:  # no term in common with any own sentence: the overlap adds nothing
+                score = max(cosine[k] for k, _, _ in owned)
             if score >= self.threshold and (source not in best or score > best[source].score):
                 span = index.passages.sentences[sentence].tolist()  # a sentence's span by its number: no Passage built
                 best[source] = ClaimMatch(other, tuple(span), round(score, 4))
         return sorted(best.values(), key=lambda m: (-m.score, m.row))
+
+    def _usable(self, row: int, ids: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+        """Which sentences may corroborate passage `row`: another source's, and one that may be cited."""
+        others = self.index.sentence_owners[ids]
+        usable = self.index.passage_sources[others] != self.index.passage_sources[row]
+        return usable & allowed[others] if allowed is not None else usable
 
 
 def match_excerpts(index, matches: list[ClaimMatch]) -> list[Excerpt]:

@@ -289,6 +289,8 @@ class RowFile:
         firsts, lasts = np.asarray(firsts, dtype=np.int64), np.asarray(lasts, dtype=np.int64)
         counts = np.maximum(lasts - firsts, 0)
         result = np.empty((int(counts.sum()), *self.row_shape), dtype=self.dtype)
+        if not result.size:
+            return result
         view, size, at = memoryview(result).cast("B"), self.row_bytes, 0
         for first, count in zip(firsts.tolist(), counts.tolist()):
             if count:

@@ -116,3 +116,16 @@ def test_array_column_round_trip_keeps_each_row_and_empty_ones(tmp_path):
     assert [r.tolist() for r in column.everything()] == [r.tolist() for r in rows]
     ArrayColumn.write(tmp_path, "nothing", [], np.int64)
     assert len(ArrayColumn(tmp_path, "nothing", np.int64)) == 0 and ArrayColumn(tmp_path, "nothing", np.int64).everything() == []
+
+
+def test_row_file_reads_ranges_and_rows_in_order_and_nothing_for_empty_ones(tmp_path):
+    from qabot.store import RowFile
+
+    matrix = np.arange(40, dtype=np.float32).reshape(10, 4)
+    np.save(tmp_path / "m.npy", matrix)
+    rows = RowFile(tmp_path / "m.npy")
+    assert np.array_equal(rows.spans(np.array([7, 2, 5]), np.array([9, 4, 5])), matrix[[7, 8, 2, 3]])
+    assert np.array_equal(rows.take(np.array([9, 0, 9])), matrix[[9, 0, 9]])
+    assert rows.take(np.zeros(0, dtype=np.int64)).shape == (0, 4) and rows.span(3, 4).tolist() == [matrix[3].tolist()]
+    with pytest.raises(ValueError):
+        rows.take(np.array([10]))
