@@ -195,3 +195,14 @@ def test_voice_table_gives_each_passage_its_author_or_speaker(retriever):
         voice = index.voices[number]
         assert voice.author == index.document(passage.source).author
         assert voice.speaker in (None, passage.section)
+
+
+def test_sentence_owners_looked_up_match_the_full_table(retriever):
+    offsets = np.asarray(retriever.index.sentence_offsets)
+    table = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    owners = retriever.index.sentence_owners
+    assert len(owners) == len(table)
+    assert np.array_equal(owners[np.arange(len(table))], table)
+    assert int(owners[len(table) - 1]) == table[-1]
+    empty = np.array([0, 2, 2, 2, 5])  # rows 1 and 2 own no sentence
+    assert list(type(owners)(empty)[np.arange(5)]) == [0, 0, 3, 3, 3]
