@@ -10,7 +10,7 @@ from qabot.corroboration import Corroborator
 from qabot.errors import IndexCorruptError, IndexMissingError, ModelError
 from qabot.freshness import check_freshness
 from qabot.index import Index
-from qabot.manifest import Manifest, current_generation
+from qabot.manifest import Manifest, current_generation, read_current
 
 
 def test_index_writes_manifest_with_what_decides_its_content(tiny_settings):
@@ -118,6 +118,21 @@ def test_a_generation_switch_while_opening_is_not_taken_for_corruption(tiny_sett
     monkeypatch.setattr(Manifest, "read", staticmethod(read_then_switch))
     index = Index.open(tiny_settings.index)
     assert index.generation == newer.name and calls == [old.name, newer.name]
+
+
+def test_a_manifest_read_by_the_caller_is_not_read_again_unless_current_moved(tiny_settings, monkeypatch):
+    build_index(tiny_settings)
+    current = read_current(tiny_settings.index)
+    reads = []
+    real_read = Manifest.read
+    monkeypatch.setattr(Manifest, "read", staticmethod(lambda folder: reads.append(folder.name) or real_read(folder)))
+    index = ensure_index(tiny_settings, None, current)
+    assert reads == [] and index.manifest is current[1]
+    newer = tiny_settings.index / "gen-99999999999999-newer"
+    shutil.copytree(current[0], newer)
+    (tiny_settings.index / "CURRENT").write_text(newer.name + "\n", encoding="utf-8")
+    index = Index.open(tiny_settings.index, current)  # what the caller read is now out of date
+    assert index.generation == newer.name and reads == [newer.name]
 
 
 def test_reloaded_opens_only_a_newer_generation(tiny_settings):
