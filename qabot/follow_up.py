@@ -127,12 +127,6 @@ def stands_alone(gap: float, similarity: float, bars: tuple[float, float]) -> bo
     return gap >= bars[0] and similarity <= bars[1]
 
 
-def _leans_on_speaker(line: str) -> bool:
-    """A subject pronoun among the first three words ("what do they think Russia …"): it refers
-    back whatever the line names after it."""
-    return bool(_LEADING_PRONOUN.match(line))
-
-
 def resolve(line: str, turn: Turn) -> str:
     """`line` with "he"/"the author" → the person, "they" → the voices named, "there" → the place."""
 
@@ -153,9 +147,8 @@ def read(line: str, turn: Turn | None) -> FollowUp | None:
     """None when `line` starts a new topic; else how to read it against `turn`.
 
     A line that names someone or something the previous turn did not is a new topic, unless it
-    also starts like a follow-up ("and how did Tolipov react?") or opens with a pronoun that can
-    only point back ("what does he think Russia wants?", read as the voice): then both readings
-    are fused, the line alone weighing more. A long line opening with a pronoun ("were they also supposed to
+    also starts like a follow-up ("and how did Tolipov react?"): then both readings are fused,
+    the line alone weighing more. A long line opening with a pronoun ("were they also supposed to
     …") is fused leaning on the context; one with no new names and no follow-up cue, evenly.
     (A line that names nothing new may still be a new topic: see `stands_alone`.)
     """
@@ -163,16 +156,14 @@ def read(line: str, turn: Turn | None) -> FollowUp | None:
         return None
     new_names = name_terms(line) - turn.names
     elliptical = looks_elliptical(line)
-    speaker = _leans_on_speaker(line)
-    if new_names and not _FOLLOW_UP_START.match(line.strip()) and not speaker:
+    if new_names and not _FOLLOW_UP_START.match(line.strip()):
         return None
     bare = is_bare(line)
     if new_names:
         lean = 1.0 if bare else NEW_NAMES
     else:
         lean = 1.0 if elliptical else PRONOUN if _LEADING_PRONOUN.match(line) else UNSURE
-    # new names: its pronouns are theirs, unless one opens the line (it comes before the names)
-    reading = resolve(line, turn) if speaker or not new_names else line
+    reading = line if new_names else resolve(line, turn)  # new names: its pronouns are theirs
     return FollowUp(turn.topic, reading, turn.locality, lean)
 
 

@@ -137,14 +137,3 @@ def test_perspectives_on_a_follow_up_rank_it_as_read(chat, retriever):
     assert places(perspectives.answer) == places(reply.answer)
     typed = retriever.perspectives(reply.page.question, context=reply.page.context, k=3)
     assert places(perspectives.answer) != places(typed.answer)
-
-
-def test_a_pronoun_opening_a_line_that_names_something_new_still_reads_it_as_a_follow_up(chat, retriever):
-    first = chat.ask("Who wrote that Russia set a new precedent in Kazakhstan?")
-    voice = voice_of(retriever.index, first.answer.excerpts[0])
-    line = "What does he say about Armenia?"  # "Armenia" is new, but "he" was named before
-    reply = chat.ask(line)
-    assert reply.page.follow_up.lean == NEW_NAMES and reply.read_as == f"What does {voice} say about Armenia?"
-    source = first.answer.excerpts[0].source
-    assert all(e.source == source for e in reply.answer.excerpts)
-    assert any(e.source != source for e in retriever.ask(line, k=3).excerpts)
