@@ -205,13 +205,15 @@ def _embed_missing(records: list[PassageRecord], settings: Settings, report: Bui
     return encoder.dims
 
 
-def ensure_index(settings: Settings, reporter: Reporter | None = None) -> Index:
-    """Open the index, first building or rebuilding it when it is missing, stale or corrupt."""
+def ensure_index(settings: Settings, reporter: Reporter | None = None, current: tuple[Path, Manifest] | None = None) -> Index:
+    """Open the index, first building or rebuilding it when it is missing, stale or corrupt.
+
+    `current`: the generation folder and manifest `read_current` gave the caller, if it read them."""
     reporter = reporter or SilentReporter()
-    freshness = check_freshness(settings)
+    freshness = check_freshness(settings, current)
     if freshness.fresh:
         try:
-            return Index.open(settings.index)
+            return Index.open(settings.index, freshness.current)
         except IndexCorruptError as error:
             freshness = Freshness("corrupt", [str(error)])
     verb = "building" if freshness.state == "missing" else "rebuilding"

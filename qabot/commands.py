@@ -49,14 +49,18 @@ def run_index(args: argparse.Namespace) -> int:
 
 
 def run_ask(args: argparse.Namespace) -> int:
-    from qabot.progress import reporter_for_terminal
     from qabot.question import clean_question
-    from qabot.render import answer_as_json, answer_as_text
-    from qabot.retrieval import Retriever
 
     settings = settings_from(args, k=args.k)
     clean_question(args.question, settings.max_question_chars)  # fail fast, before loading anything
-    retriever = Retriever.open(settings, reporter_for_terminal())
+    from qabot.query_encoder import EncoderPreload
+
+    preload = EncoderPreload(settings.index, settings.indexing.query_threads)  # opens while the rest imports
+    from qabot.progress import reporter_for_terminal
+    from qabot.render import answer_as_json, answer_as_text
+    from qabot.retrieval import Retriever
+
+    retriever = Retriever.open(settings, reporter_for_terminal(), preload)
     if args.perspectives:
         from qabot.voice_commands import print_perspectives
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qabot.errors import IndexCorruptError, IndexMissingError
-from qabot.manifest import Manifest, read_current_manifest
+from qabot.manifest import Manifest, read_current
 from qabot.scan import ReadLimits, scan_folder
 from qabot.settings import Settings
 from qabot.sources import MANIFEST_NAME, check_folder, hash_bytes
@@ -24,6 +24,7 @@ SPLITTER_VERSION = 5  # bump whenever passages.py cuts differently or embeds oth
 class Freshness:
     state: str  # "fresh" | "missing" | "stale" | "corrupt"
     reasons: list[str] = field(default_factory=list)
+    current: tuple[Path, Manifest] | None = None  # the generation checked and its manifest, when readable
 
     @property
     def fresh(self) -> bool:
@@ -114,14 +115,16 @@ def stale_reasons(manifest: Manifest, settings: Settings) -> list[str]:
     return reasons
 
 
-def check_freshness(settings: Settings) -> Freshness:
-    """Is the index there, readable, and built from these sources with this model and chunking?"""
+def check_freshness(settings: Settings, current: tuple[Path, Manifest] | None = None) -> Freshness:
+    """Is the index there, readable, and built from these sources with this model and chunking?
+
+    `current` is `read_current(settings.index)` when the caller has read it already."""
     check_folder(settings.sources)
     try:
-        manifest = read_current_manifest(settings.index)
+        current = current or read_current(settings.index)
     except IndexMissingError:
         return Freshness("missing", [f"no index in {settings.index}"])
     except IndexCorruptError as error:
         return Freshness("corrupt", [str(error)])
-    reasons = stale_reasons(manifest, settings)
-    return Freshness("stale" if reasons else "fresh", reasons)
+    reasons = stale_reasons(current[1], settings)
+    return Freshness("stale" if reasons else "fresh", reasons, current)

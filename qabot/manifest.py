@@ -80,7 +80,14 @@ def current_name(index_dir: Path) -> str | None:
 
 
 def read_current_manifest(index_dir: Path) -> Manifest:
-    return Manifest.read(current_generation(index_dir))
+    return read_current(index_dir)[1]
+
+
+def read_current(index_dir: Path) -> tuple[Path, Manifest]:
+    """The generation folder `CURRENT` names and its manifest, read once: a cold question checks
+    freshness, opens the index and its query encoder from this one reading (see `Index.open`)."""
+    folder = current_generation(index_dir)
+    return folder, Manifest.read(folder)
 
 
 def switch_current(index_dir: Path, generation: Path) -> None:

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -171,6 +172,50 @@ def load_query_encoder(index_dir: Path, name: str | None, model_name: str, threa
     from qabot.embedder import load_embedder
 
     return load_embedder(model_name)
+
+
+class EncoderPreload:
+    """The current generation's manifest and the ONNX encoder it names, read and opened on a thread.
+
+    A cold question spends ~0.2 s opening the encoder, and as long again importing, walking the
+    sources folder and opening the index at a million passages; onnxruntime builds its session
+    mostly without holding Python's lock, so on two cores the two overlap. The manifest read here
+    is the one the main thread checks freshness with (`current`); the encoder is handed over only
+    if the index finally opened names the same one (a rebuild may link another)."""
+
+    def __init__(self, index_dir: Path, threads: int = 2) -> None:
+        self.index_dir, self._threads = index_dir, threads
+        self._current, self._encoder = None, None
+        self._read = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="qabot-encoder", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from qabot.manifest import read_current
+
+        try:
+            self._current = read_current(self.index_dir)
+        except Exception:  # missing or unreadable: the main thread's own reading says why
+            self._current = None
+        finally:
+            self._read.set()
+        name = self._current[1].query_encoder if self._current else None
+        try:
+            self._encoder = OnnxQueryEncoder(self.index_dir / name, self._threads) if name else None
+        except Exception:  # unusable: the ordinary load reports it and falls back (load_query_encoder)
+            self._encoder = None
+
+    def current(self):
+        """`read_current(index_dir)` as the thread read it: (generation folder, manifest), or None."""
+        self._read.wait()
+        return self._current
+
+    def result(self, index_dir: Path, name: str | None) -> OnnxQueryEncoder | None:
+        """The preloaded encoder if it is the one `name` (the opened index's) names, else None."""
+        self._thread.join()
+        if self._current is None or index_dir != self.index_dir or name != self._current[1].query_encoder:
+            return None
+        return self._encoder
 
 
 def link_query_encoder(settings, fingerprint: str) -> str | None:

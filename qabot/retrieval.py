@@ -99,11 +99,16 @@ class Retriever:
         return Aliases.from_acronyms(path, self.index.acronyms() if retrieval.mine_aliases else {})
 
     @classmethod
-    def open(cls, settings: Settings, reporter: Reporter | None = None) -> Retriever:
-        """Open the index of `settings`, building it first if it is missing, stale or corrupt."""
+    def open(cls, settings: Settings, reporter: Reporter | None = None, preload=None) -> Retriever:
+        """Open the index of `settings`, building it first if it is missing, stale or corrupt; the
+        query encoder the current generation names opens meanwhile (`preload`, a
+        `qabot.query_encoder.EncoderPreload` of `settings.index` started earlier, or one started now)."""
         from qabot.build import ensure_index
+        from qabot.query_encoder import EncoderPreload
 
-        return cls(ensure_index(settings, reporter), settings)
+        preload = preload or EncoderPreload(settings.index, settings.indexing.query_threads)
+        index = ensure_index(settings, reporter, preload.current())
+        return cls(index, settings, preload.result(index.index_dir, index.manifest.query_encoder))
 
     def with_settings(self, settings: Settings) -> Retriever:
         """The same index and encoder under other retrieval settings (for comparisons)."""

@@ -10,7 +10,7 @@ from qabot.corroboration import Corroborator
 from qabot.errors import IndexCorruptError, IndexMissingError, ModelError
 from qabot.freshness import check_freshness
 from qabot.index import Index
-from qabot.manifest import Manifest, current_generation
+from qabot.manifest import Manifest, current_generation, read_current
 
 
 def test_index_writes_manifest_with_what_decides_its_content(tiny_settings):
@@ -120,6 +120,21 @@ def test_a_generation_switch_while_opening_is_not_taken_for_corruption(tiny_sett
     assert index.generation == newer.name and calls == [old.name, newer.name]
 
 
+def test_a_manifest_read_by_the_caller_is_not_read_again_unless_current_moved(tiny_settings, monkeypatch):
+    build_index(tiny_settings)
+    current = read_current(tiny_settings.index)
+    reads = []
+    real_read = Manifest.read
+    monkeypatch.setattr(Manifest, "read", staticmethod(lambda folder: reads.append(folder.name) or real_read(folder)))
+    index = ensure_index(tiny_settings, None, current)
+    assert reads == [] and index.manifest is current[1]
+    newer = tiny_settings.index / "gen-99999999999999-newer"
+    shutil.copytree(current[0], newer)
+    (tiny_settings.index / "CURRENT").write_text(newer.name + "\n", encoding="utf-8")
+    index = Index.open(tiny_settings.index, current)  # what the caller read is now out of date
+    assert index.generation == newer.name and reads == [newer.name]
+
+
 def test_reloaded_opens_only_a_newer_generation(tiny_settings):
     build_index(tiny_settings)
     index = Index.open(tiny_settings.index)
@@ -180,3 +195,14 @@ def test_voice_table_gives_each_passage_its_author_or_speaker(retriever):
         voice = index.voices[number]
         assert voice.author == index.document(passage.source).author
         assert voice.speaker in (None, passage.section)
+
+
+def test_sentence_owners_looked_up_match_the_full_table(retriever):
+    offsets = np.asarray(retriever.index.sentence_offsets)
+    table = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    owners = retriever.index.sentence_owners
+    assert len(owners) == len(table)
+    assert np.array_equal(owners[np.arange(len(table))], table)
+    assert int(owners[len(table) - 1]) == table[-1]
+    empty = np.array([0, 2, 2, 2, 5])  # rows 1 and 2 own no sentence
+    assert list(type(owners)(empty)[np.arange(5)]) == [0, 0, 3, 3, 3]

@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from qabot.query_encoder import OnnxQueryEncoder, load_query_encoder
+from qabot.query_encoder import EncoderPreload, OnnxQueryEncoder, load_query_encoder
 
 
 def test_onnx_vectors_match_sentence_transformers_on_every_seed_passage(retriever):
@@ -94,3 +94,29 @@ def test_the_saved_optimized_graph_gives_the_plain_graphs_vectors(retriever):
     optimized, plain = OnnxQueryEncoder(folder), OnnxQueryEncoder(folder, optimized=False)
     for text in PARITY_TEXTS:
         assert np.allclose(optimized.encode_query(text), plain.encode_query(text), atol=1e-5)
+
+
+def test_the_encoder_opened_while_the_index_is_checked_is_used_only_if_the_index_names_it(retriever, tmp_path):
+    index_dir, name = retriever.index.index_dir, retriever.index.manifest.query_encoder
+    preload = EncoderPreload(index_dir)
+    assert preload.current()[1].query_encoder == name
+    preloaded = preload.result(index_dir, name)
+    assert isinstance(preloaded, OnnxQueryEncoder)
+    question = "Why did Kazakhstan call in the CSTO?"
+    assert float(preloaded.encode_query(question) @ retriever.encoder.encode_query(question)) > 0.9999
+    assert EncoderPreload(index_dir).result(index_dir, "encoder-another") is None  # a rebuild linked another
+    missing = EncoderPreload(tmp_path)  # no index there: nothing read, nothing loaded, no exception
+    assert missing.current() is None and missing.result(tmp_path, name) is None
+
+
+def test_opening_a_retriever_uses_the_preloaded_encoder(seed_settings, monkeypatch):
+    import qabot.query_encoder
+    from qabot.retrieval import Retriever
+
+    def no_second_load(*args, **kwargs):
+        raise AssertionError("the encoder was loaded again after the preload")
+
+    monkeypatch.setattr(qabot.query_encoder, "load_query_encoder", no_second_load)
+    opened = Retriever.open(seed_settings)
+    assert isinstance(opened.encoder, OnnxQueryEncoder)
+    assert opened.ask("Why did Kazakhstan call in the CSTO?", k=3).excerpts
