@@ -124,3 +124,24 @@ def test_also_searched_for_a_whole_page_at_once_equals_one_passage_at_a_time(ivf
     together = approximate.corroborator.matches_many(rows)
     assert together == [approximate.corroborator.matches(row) for row in rows]
     assert any(together)  # the seeds restate claims across sources: the comparison is not of empty lists
+
+
+def test_a_search_with_its_own_nprobe_equals_the_index_set_to_it_and_leaves_the_index_alone(ivf_seeds):
+    """`also` probes `retrieval.also_nprobe` lists through search parameters: the shared index keeps its own."""
+    import faiss
+
+    from qabot.index import Index
+    from qabot.vector_index import search
+
+    index = Index.open(ivf_seeds.index).sentence_index
+    ivf = faiss.extract_index_ivf(index)
+    queries = np.ascontiguousarray(np.asarray(Index.open(ivf_seeds.index).sentence_vectors[:40], dtype=np.float32))
+    default = ivf.nprobe
+    narrow = search(index, queries, 10, 1)
+    assert ivf.nprobe == default > 1
+    ivf.nprobe = 1
+    try:
+        assert np.array_equal(narrow[1], index.search(queries, 10)[1])
+    finally:
+        ivf.nprobe = default
+    assert not np.array_equal(narrow[1], search(index, queries, 10)[1])  # one list finds less: the parameter is used
