@@ -124,3 +124,16 @@ def test_rankings_with_stored_fingerprints_equal_those_with_fingerprints_read_fr
         assert ranked.rows == from_text.rank(question, None, None, "hybrid").rows
         dropped += int(len(ranked.rows) < min(50, int((ranked.scores != 0).sum())))
     assert dropped  # some candidates were near-duplicates: the comparison is not of untouched lists
+
+
+def test_an_index_written_before_fingerprints_were_stored_ranks_the_same(seed_copy, retriever):
+    """Older generations have no fingerprints column: they are computed from the passage text instead."""
+    from qabot.index import Index
+
+    generation = Index.open(seed_copy.index).folder
+    for path in (generation / "passages").glob("fingerprints.*"):
+        path.unlink()
+    older = Retriever(Index.open(seed_copy.index), seed_copy, retriever.encoder)
+    assert older.index.passages.fingerprints is None
+    for question in dev_questions()[:12]:
+        assert older.rank(question, None, None, "hybrid").rows == retriever.rank(question, None, None, "hybrid").rows
