@@ -157,6 +157,8 @@ class Index:
         }
         if self.dense is not None:
             counts.add(self.dense.ntotal)
+        if self.passages.fingerprints is not None:
+            counts.add(len(self.passages.fingerprints))
         sentences = {int(self.sentence_offsets[-1]), self.sentence_vectors.shape[0], len(self.passages.sentences)}
         if len(counts) != 1 or len(sentences) != 1:
             raise IndexCorruptError(f"the index in {self.index_dir} is corrupt: its parts disagree on the passage count")

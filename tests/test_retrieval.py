@@ -137,3 +137,15 @@ def test_an_index_written_before_fingerprints_were_stored_ranks_the_same(seed_co
     assert older.index.passages.fingerprints is None
     for question in dev_questions()[:12]:
         assert older.rank(question, None, None, "hybrid").rows == retriever.rank(question, None, None, "hybrid").rows
+
+
+def test_a_fingerprints_column_of_another_length_is_a_corrupt_index(seed_copy):
+    import numpy as np
+
+    from qabot.errors import IndexCorruptError
+    from qabot.index import Index
+
+    offsets = Index.open(seed_copy.index).folder / "passages" / "fingerprints.offsets.npy"
+    np.save(offsets, np.load(offsets)[:-1])
+    with pytest.raises(IndexCorruptError):
+        Index.open(seed_copy.index)
