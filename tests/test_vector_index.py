@@ -145,3 +145,24 @@ def test_a_search_with_its_own_nprobe_equals_the_index_set_to_it_and_leaves_the_
     finally:
         ivf.nprobe = default
     assert not np.array_equal(narrow[1], search(index, queries, 10)[1])  # one list finds less: the parameter is used
+
+
+def test_ivf_search_in_two_steps_equals_faiss_search_for_every_query_of_a_batch(retriever, tmp_path):
+    """`search` runs the coarse quantizer and the list scan itself (no list prefetch): the same
+    neighbours as `IndexIVF.search`, query by query and in a batch, for the index's nprobe and fewer."""
+    import faiss
+
+    from qabot.settings import IndexingSettings
+    from qabot.vector_index import build_vector_index, read_vector_index, search, write_vector_index
+
+    vectors = np.ascontiguousarray(np.asarray(retriever.index.sentence_vectors, dtype=np.float32))
+    built, params = build_vector_index(vectors, IndexingSettings(ivf_lists=16, ivf_nprobe=4), "ivf")
+    write_vector_index(built, tmp_path / "s.faiss")
+    index = read_vector_index(tmp_path / "s.faiss", params)  # memory-mapped lists, as questions read them
+    queries = vectors[::7][:40] + np.float32(0.01)
+    for nprobe in (None, 4, 2, 1, 8):
+        expected = index.search(queries, 10, params=faiss.SearchParametersIVF(nprobe=nprobe or 4))
+        batch = search(index, queries, 10, nprobe)
+        assert np.array_equal(batch[1], expected[1]) and np.allclose(batch[0], expected[0])
+        assert np.array_equal(np.concatenate([search(index, q[None, :], 10, nprobe)[1] for q in queries]), expected[1])
+    assert faiss.extract_index_ivf(index).nprobe == 4
