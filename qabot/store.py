@@ -3,6 +3,8 @@
 Each string column is one UTF-8 blob plus an int64 offsets array, numbers are `.npy` arrays; all
 are memory-mapped, nothing is parsed at open, and a `Passage` or a document's text becomes a
 Python object only when a row is asked for. Only the documents' metadata (no texts) is JSON.
+Past 250 lines: the three column kinds (strings, arrays per row, matrix rows) share one way of
+reading (`pread`, see `RowFile`) and belong together.
 """
 
 from __future__ import annotations
