@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qabot.answer import Excerpt, Highlight
+from qabot.arrays import sorted_unique
 from qabot.display import display_span
 from qabot.lexical import tokenize
 
@@ -104,10 +105,10 @@ class Corroborator:
         if index.sentence_index is None:
             everything = np.asarray(np.asarray(index.sentence_vectors) @ columns, dtype=np.float32)  # (sentences, own)
             depth = min(self.depth, everything.shape[0])
-            ids = np.unique(np.argpartition(-everything, depth - 1, axis=0)[:depth])
+            ids = sorted_unique(np.argpartition(-everything, depth - 1, axis=0)[:depth])
         else:
             found = self._search(own) if found is None else found
-            ids = np.unique(found[found >= 0])
+            ids = sorted_unique(found[found >= 0])
         if usable is not None:
             ids = ids[usable(ids)]
         cosines = np.asarray(index.sentence_rows.take(ids) @ columns, dtype=np.float32).T

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qabot.arrays import sorted_unique
 from qabot.errors import IndexCorruptError, UnknownSourceError
 from qabot.manifest import Manifest, current_generation, current_name
 from qabot.sources import Document
@@ -257,12 +258,12 @@ class Index:
             sentences = np.asarray(self.sentence_vectors @ query, dtype=np.float32)
             best = np.maximum.reduceat(sentences, self.sentence_offsets[:-1]) if total else passage
             near = np.concatenate([_top(passage, depth), self.sentence_owners[_top(sentences, depth)]])
-            return DenseHits(np.arange(total), passage, best, np.unique(near))
+            return DenseHits(np.arange(total), passage, best, sorted_unique(near))
         from qabot.vector_index import search
 
         passage_rows = search(self.dense, query[None, :], depth)[1][0]
         sentence_rows = search(self.sentence_index, query[None, :], depth * sentence_depth)[1][0]
-        rows = np.unique(np.concatenate([passage_rows[passage_rows >= 0], self.sentence_owners[sentence_rows[sentence_rows >= 0]]]))
+        rows = sorted_unique(np.concatenate([passage_rows[passage_rows >= 0], self.sentence_owners[sentence_rows[sentence_rows >= 0]]]))
         return self.dense_scores(query, rows)
 
     def dense_scores(self, query: np.ndarray, rows: np.ndarray) -> DenseHits:
@@ -271,7 +272,7 @@ class Index:
 
     def with_rows(self, hits: DenseHits, query: np.ndarray, rows: np.ndarray) -> DenseHits:
         """`hits` plus the cosines of more rows (only the rows not scored yet are read)."""
-        more = self.dense_scores(query, np.setdiff1d(rows, hits.rows))
+        more = self.dense_scores(query, np.setdiff1d(sorted_unique(rows), hits.rows, assume_unique=True))
         merged = np.concatenate([hits.rows, more.rows])
         order = np.argsort(merged, kind="stable")
         rows = merged[order]
@@ -280,7 +281,7 @@ class Index:
 
     def row_vectors(self, rows: np.ndarray) -> RowVectors:
         """The passage and sentence vectors of some rows (ascending, no repeats), read from disk once."""
-        rows = np.unique(np.asarray(rows, dtype=np.int64))
+        rows = sorted_unique(np.asarray(rows, dtype=np.int64))
         firsts, lasts = self.sentence_offsets[rows], self.sentence_offsets[rows + 1]
         counts = lasts - firsts
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qabot.arrays import sorted_unique
+
 
 @dataclass(frozen=True)
 class VoiceEvidence:
@@ -31,7 +33,7 @@ def voice_evidence(scores: np.ndarray, passage_voices: np.ndarray, allowed: np.n
     top = float(scores[order[0]])
     voices = passage_voices[order]
     result = []
-    for voice in np.unique(voices).tolist():
+    for voice in sorted_unique(voices).tolist():
         own = order[voices == voice][:2]
         mean = float(np.mean(scores[own]))
         result.append(VoiceEvidence(int(voice), int(own[0]), mean / top if top > 0 else 0.0))

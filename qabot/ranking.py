@@ -14,10 +14,12 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from qabot.arrays import median
+
 
 def rescale(scores: np.ndarray, floor: float | None = None) -> np.ndarray:
     """Map the median (or a given typical score) to 0 and the best score to 1, clipped to [0, 1]."""
-    floor = float(np.median(scores)) if floor is None and scores.size else (floor or 0.0)
+    floor = median(scores) if floor is None and scores.size else (floor or 0.0)
     top = float(scores.max()) if scores.size else 0.0
     if top <= floor:
         return np.zeros_like(scores)

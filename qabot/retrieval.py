@@ -18,6 +18,7 @@ from qabot.abstention import Signals, confidence, coverage, known_name_share, pr
 from qabot.aliases import Aliases
 from qabot.answer_type import mismatch
 from qabot.answer import Also, Answer, Excerpt, Highlight, Perspective, Perspectives
+from qabot.arrays import median, sorted_unique
 from qabot.corroboration import Corroborator, match_excerpts
 from qabot.errors import UnknownSourceError
 from qabot.display import display_span
@@ -208,7 +209,7 @@ class Retriever:
         parts = [(weight, *self._postings(text)) for text, weight in self._lexical_texts(question, context)]
         if len(parts) == 1:
             return parts[0][1], parts[0][2]
-        rows = np.unique(np.concatenate([found for _, found, _ in parts]))
+        rows = sorted_unique(np.concatenate([found for _, found, _ in parts]))
         scores = _values_at(parts[0][1], parts[0][2], rows)
         for weight, found, values in parts[1:]:
             scores = scores + weight * _values_at(found, values, rows)
@@ -403,7 +404,7 @@ class Retriever:
         hits = self._floor_vectors.score(vector)
         dense = self._dense_mix(hits.best_sentence, hits.passage)
         lexical = _values_at(found, raw, hits.rows) / top if top > 0 else np.zeros(len(hits.rows), dtype=np.float32)
-        return float(np.median(dense)), float(np.median(lexical))
+        return median(dense), median(lexical)
 
     @functools.cached_property
     def _floor_vectors(self):
