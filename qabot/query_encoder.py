@@ -210,6 +210,11 @@ class EncoderPreload:
         self._read.wait()
         return self._current
 
+    def wait(self) -> None:
+        """Let the thread finish: a process must not unwind (an error, Ctrl-C) while it is inside
+        onnxruntime, whose teardown at exit would race it."""
+        self._thread.join()
+
     def result(self, index_dir: Path, name: str | None) -> OnnxQueryEncoder | None:
         """The preloaded encoder if it is the one `name` (the opened index's) names, else None."""
         self._thread.join()

@@ -108,7 +108,11 @@ class Retriever:
         from qabot.query_encoder import EncoderPreload
 
         preload = preload or EncoderPreload(settings.index, settings.indexing.query_threads)
-        index = ensure_index(settings, reporter, preload.current())
+        try:
+            index = ensure_index(settings, reporter, preload.current())
+        except BaseException:
+            preload.wait()
+            raise
         return cls(index, settings, preload.result(index.index_dir, index.manifest.query_encoder))
 
     def with_settings(self, settings: Settings) -> Retriever:

@@ -121,3 +121,16 @@ def test_opening_a_retriever_uses_the_preloaded_encoder(seed_settings, monkeypat
     opened = Retriever.open(seed_settings)
     assert isinstance(opened.encoder, OnnxQueryEncoder)
     assert opened.ask("Why did Kazakhstan call in the CSTO?", k=3).excerpts
+
+
+def test_a_failed_opening_waits_for_the_encoder_thread_before_raising(seed_settings, tmp_path):
+    import pytest
+
+    from qabot.errors import QabotError
+    from qabot.retrieval import Retriever
+
+    broken = seed_settings.model_copy(update={"sources": tmp_path / "no-such-folder"})
+    preload = EncoderPreload(seed_settings.index)
+    with pytest.raises(QabotError):
+        Retriever.open(broken, preload=preload)
+    assert not preload._thread.is_alive()
