@@ -79,10 +79,6 @@ def current_name(index_dir: Path) -> str | None:
         return None
 
 
-def read_current_manifest(index_dir: Path) -> Manifest:
-    return read_current(index_dir)[1]
-
-
 def read_current(index_dir: Path) -> tuple[Path, Manifest]:
     """The generation folder `CURRENT` names and its manifest, read once: a cold question checks
     freshness, opens the index and its query encoder from this one reading (see `Index.open`)."""

@@ -217,7 +217,7 @@ class EncoderPreload:
 
     def result(self, index_dir: Path, name: str | None) -> OnnxQueryEncoder | None:
         """The preloaded encoder if it is the one `name` (the opened index's) names, else None."""
-        self._thread.join()
+        self.wait()
         if self._current is None or index_dir != self.index_dir or name != self._current[1].query_encoder:
             return None
         return self._encoder
