@@ -129,3 +129,17 @@ def test_row_file_reads_ranges_and_rows_in_order_and_nothing_for_empty_ones(tmp_
     assert rows.take(np.zeros(0, dtype=np.int64)).shape == (0, 4) and rows.span(3, 4).tolist() == [matrix[3].tolist()]
     with pytest.raises(ValueError):
         rows.take(np.array([10]))
+
+
+def test_what_generations_store_per_passage_is_computed_as_when_it_was_stored():
+    """Fingerprints and claim terms are written with a generation and compared with ones computed
+    later from text: a change to either function must come with a new column name
+    (FINGERPRINTS_COLUMN, CLAIMS_COLUMN), or older indexes would compare unlike values."""
+    from qabot.corroboration import CLAIMS_COLUMN, claim_terms
+    from qabot.ranking import FINGERPRINTS_COLUMN, fingerprint
+
+    text = "Peacekeepers arrived within days to guard airports and power stations in Almaty."
+    assert (FINGERPRINTS_COLUMN, CLAIMS_COLUMN) == ("fingerprints", "claim_terms")
+    assert fingerprint(text).tolist()[:3] == [-5762817696424362584, -3520212256425306044, -3315529349140369519]
+    assert len(fingerprint(text)) == 12
+    assert sorted(claim_terms(text)) == ["airport", "almati", "arriv", "day", "guard", "peacekeep", "power", "station", "within"]
