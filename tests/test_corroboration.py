@@ -76,3 +76,13 @@ def test_claim_terms_stored_at_build_time_equal_those_read_from_the_documents(re
     stored = corroborator.terms_of(everything)
     assert stored == [corroborator.document_terms(s) for s in everything.tolist()]
     assert sum(bool(terms) for terms in stored) > len(stored) // 2
+
+
+def test_a_page_searched_at_once_finds_what_each_passage_finds_alone(retriever):
+    """matches_many searches every sentence of a page in one product over the sentence vectors;
+    one passage at a time (matches) must give the same claims."""
+    corroborator = retriever.corroborator
+    rows = list(range(0, len(retriever.index.passages), 7))
+    together = corroborator.matches_many(rows)
+    assert together == [corroborator.matches(row) for row in rows]
+    assert sum(1 for found in together if found) >= 5  # the seeds' documents do repeat claims
