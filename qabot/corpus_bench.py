@@ -155,17 +155,24 @@ def run_corpus(settings, passages: int, synthetic: bool, folder: Path) -> dict:
     }
 
 
+def bench_questions(index) -> list[str]:
+    """The bench's questions: the openings of `WARM_QUERIES` passages spread over the index."""
+    from qabot.benchmark import WARM_QUERIES
+
+    step = max(1, len(index.passages) // WARM_QUERIES)
+    return [index.passages[row].text[:100] for row in range(0, len(index.passages), step)]
+
+
 def measure_answers(settings) -> dict:
     """Cold asks (whole processes), warm asks and sizes over a built generated corpus; its questions
     are the openings of `WARM_QUERIES` passages spread over the index, so no warm ask repeats one
     (a repeated question finds its passages' terms, highlights and "also" cached)."""
-    from qabot.benchmark import WARM_QUERIES, percentiles, warm_ask
+    from qabot.benchmark import percentiles, warm_ask
     from qabot.retrieval import Retriever
 
     retriever = Retriever.open(settings)
     index = retriever.index
-    step = max(1, len(index.passages) // WARM_QUERIES)
-    questions = [index.passages[row].text[:100] for row in range(0, len(index.passages), step)]
+    questions = bench_questions(index)
     cold, rss = cold_asks(settings, questions)
     warm_p50, warm_p99 = percentiles(warm_ask(retriever, questions))
     return {

@@ -22,7 +22,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from qabot.benchmark import WARM_QUERIES, percentiles, warm_ask
+from qabot.benchmark import percentiles, warm_ask
+from qabot.corpus_bench import bench_questions
 from qabot.corroboration import Corroborator
 from qabot.index import Index
 from qabot.retrieval import Retriever
@@ -83,8 +84,7 @@ def main() -> int:
     args = parser.parse_args()
     settings = Settings().model_copy(update={"sources": args.folder / "sources", "index": args.folder / "index"})
     retriever = Retriever(Index.open(settings.index), settings)
-    step = max(1, len(retriever.index.passages) // WARM_QUERIES)
-    questions = [retriever.index.passages[row].text[:100] for row in range(0, len(retriever.index.passages), step)]
+    questions = bench_questions(retriever.index)
     p50, p99 = percentiles(warm_ask(retriever, questions))
     print(f"warm p50 / p99: {p50:.1f} / {p99:.1f} ms (load {os.getloadavg()[0]:.1f})")
     fresh = Retriever(retriever.index, settings, retriever.encoder)  # per-passage caches empty, as for the run above
