@@ -276,22 +276,18 @@ class Retriever:
         allowed = index.source_mask(source) if source else None
         if allowed is not None:
             depth = min(total, depth * settings.filter_depth) if index.approximate else total
-        # BM25 needs no query vector: its postings are read and summed beside the encoding and dense search
-        pending = beside(self.lexical_hits, question, context) if mode in ("bm25", "hybrid") else None
+        fixed, share = share, settings.dense_weight if share is None else share
+        # BM25 needs no query vector: its part runs beside the encoding and the dense search
+        pending = beside(self._lexical_side, question, context, depth, fixed) if mode in ("bm25", "hybrid") else None
         vector = self.query_vector(question, context)
         hits = index.dense_search(vector, max(depth, 1), settings.sentence_depth)
         candidates = set(hits.candidates.tolist())
         scored = [r for r in candidates if allowed is None or allowed[r]]
         found, raw = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         top = 0.0
-        fixed, share = share, settings.dense_weight if share is None else share
         if pending is not None:
-            found, raw = pending.result()
-            top = float(raw.max()) if raw.size else 0.0
-            matched = set()
-            if top > 0:
-                share = self._dense_share(question, int(found[np.argmax(raw)])) if fixed is None else fixed
-                matched = set(_lexical_best(found, raw, depth, total, whole=not index.approximate).tolist())
+            found, raw, top, lexical_share, matched = pending.result()
+            share = share if lexical_share is None else lexical_share
             candidates = matched if mode == "bm25" else candidates | matched
         if index.approximate and candidates - set(hits.rows.tolist()):
             hits = index.with_rows(hits, vector, np.fromiter(candidates, dtype=np.int64))
@@ -325,6 +321,19 @@ class Retriever:
             settings.name_bonus, settings.coverage_bonus, settings.unknown_penalty, settings.mismatch_penalty
         )
         return Ranking(ranked, evidence, vector, scores, dense, allowed, signals, share if mode == "hybrid" else None)
+
+    def _lexical_side(
+        self, question: str, context: str | None, depth: int, fixed: float | None
+    ) -> tuple[np.ndarray, np.ndarray, float, float | None, set[int]]:
+        """BM25's part of `rank`: its hits (rows, scores), their best score, the dense share the best
+        hit implies (`fixed` if given; None without a hit) and the `depth` best rows."""
+        found, raw = self.lexical_hits(question, context)
+        top = float(raw.max()) if raw.size else 0.0
+        if top <= 0:
+            return found, raw, top, None, set()
+        share = self._dense_share(question, int(found[np.argmax(raw)])) if fixed is None else fixed
+        best = _lexical_best(found, raw, depth, len(self.index.passages), whole=not self.index.approximate)
+        return found, raw, top, share, set(best.tolist())
 
     def _dense_mix(self, best_sentence, passage):
         """A passage's dense score: its best sentence's cosine and its own, mixed by `sentence_weight`."""
