@@ -53,6 +53,7 @@ class BuildReport:
     seconds: float = 0.0
     embed_seconds: float = 0.0  # time spent in the model, for throughput figures
     embedded_texts: int = 0  # passages and sentences embedded
+    precision: str = ""  # the encoder's number format when it ran (float32 or bfloat16, see indexing.build_precision)
     rebuilt: bool = True  # False when the index was already fresh and nothing was written
     stages: dict[str, float] = field(default_factory=dict)  # seconds per stage (freshness, previous, read, embed, write)
 
@@ -187,11 +188,10 @@ def _embed_missing(records: list[PassageRecord], settings: Settings, report: Bui
     report.embedded = len(missing)
     if not missing:
         return len(records[0].vector) if records else 0
-    from qabot.passage_encoder import load_passage_encoder, passage_text
+    from qabot.passage_encoder import build_passage_encoder, passage_text
 
-    encoder = load_passage_encoder(
-        settings.model, settings.indexing.build_encoder, settings.indexing.sentence_vectors, settings.cache_dir
-    )
+    encoder = build_passage_encoder(settings)
+    report.precision = encoder.precision
     reporter.start(len(missing))
     embed_started = time.perf_counter()
     results = encoder.encode(

@@ -151,7 +151,7 @@ def run_corpus(settings, passages: int, synthetic: bool, folder: Path) -> dict:
         "build_s": report.seconds, "embed_s": report.embed_seconds,
         "build_passages_per_s": report.passages / report.seconds,
         "embed_passages_per_s": (report.passages / report.embed_seconds) if report.embed_seconds else None,
-        **measure_answers(settings),
+        "embed_precision": report.precision or None, **measure_answers(settings),
     }
 
 
@@ -194,7 +194,8 @@ def print_corpus(results: dict) -> None:
     embed = results["embed_passages_per_s"]
     table.add_row("build (whole, passages/s)", f"{results['build_s']:.1f} s ({results['build_passages_per_s']:.1f}/s)")
     if embed:
-        table.add_row("model: passages embedded per s (all vectors)", f"{embed:.1f}")
+        precision = results.get("embed_precision")
+        table.add_row(f"model: passages embedded per s (all vectors{', ' + precision if precision else ''})", f"{embed:.1f}")
     table.add_row("cold `qabot ask` median / max", f"{results['cold_ask_s_median']:.2f} s / {results['cold_ask_s_max']:.2f} s")
     table.add_row("cold ask process RSS (max)", f"{results['cold_ask_rss_mb']:.0f} MB")
     table.add_row("warm ask p50 / p99", f"{results['warm_ask_p50_ms']:.1f} ms / {results['warm_ask_p99_ms']:.1f} ms")

@@ -64,6 +64,7 @@ class PassageEncoder:
         self.tokenizer.enable_truncation(embedder.max_tokens)
         self.token_model = token_model or TorchTokenModel(embedder)
         self.pooled = pooled
+        self.precision = getattr(self.token_model, "precision", "float32")  # what the build reports
 
     def encode(
         self, passages: Sequence[PassageText], batch_size: int = 64, on_progress: Callable[[int], None] | None = None
@@ -129,10 +130,24 @@ class PassageEncoder:
             results[i][1][n] = vector
 
 
-class TorchTokenModel:
-    """The sentence-transformers transformer, on the GPU when torch has one, else on every core."""
+def native_bfloat16() -> bool:
+    """True when this CPU multiplies bfloat16 matrices in hardware (AMX tiles or AVX-512 BF16).
 
-    def __init__(self, embedder) -> None:
+    There oneDNN runs the encoder's products ~3-4x faster than in float32 (seeds and corpus2, 970
+    passages: 21 → 78 passages/s) with vectors at cosine ≥ 0.99997 with float32 ones; elsewhere
+    torch emulates bfloat16, slower than float32."""
+    import torch
+
+    checks = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")  # private, so looked up defensively
+    return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in checks)
+
+
+class TorchTokenModel:
+    """The sentence-transformers transformer, on the GPU when torch has one, else on every core;
+    in bfloat16 (autocast: products in bfloat16, sums and norms in float32) when `precision` asks
+    for it, or is "auto" on a CPU that has bfloat16 in hardware."""
+
+    def __init__(self, embedder, precision: str = "float32") -> None:
         import copy
 
         import torch
@@ -141,12 +156,15 @@ class TorchTokenModel:
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
         model = embedder.model[0].auto_model  # stays on the CPU: the ONNX export and queries use it
         self.model = (copy.deepcopy(model).to(self.device) if self.device == "cuda" else model).eval()
+        automatic = precision == "auto" and self.device == "cpu" and native_bfloat16()
+        self.precision = "bfloat16" if precision == "bfloat16" or automatic else "float32"
 
     def run(self, encodings, threads: int) -> np.ndarray:
         torch = self.torch
         torch.set_num_threads(threads)
         ids, mask, types = padded(encodings)
-        with torch.inference_mode():
+        reduced = torch.autocast(self.device, dtype=torch.bfloat16, enabled=self.precision == "bfloat16")
+        with torch.inference_mode(), reduced:
             hidden = self.model(
                 input_ids=torch.from_numpy(ids).to(self.device), attention_mask=torch.from_numpy(mask).to(self.device),
                 token_type_ids=torch.from_numpy(types).to(self.device),
@@ -243,7 +261,7 @@ def onnx_token_model(embedder, folder, quantized: bool = False) -> object:
 
 
 @lru_cache(maxsize=4)
-def load_passage_encoder(model_name: str, runtime: str, sentences: str, cache_dir) -> PassageEncoder:
+def load_passage_encoder(model_name: str, runtime: str, sentences: str, cache_dir, precision: str = "auto") -> PassageEncoder:
     """One passage encoder per model and runtime per process (`--watch` rebuilds reuse it)."""
     from pathlib import Path
 
@@ -255,4 +273,12 @@ def load_passage_encoder(model_name: str, runtime: str, sentences: str, cache_di
         folder = Path(cache_dir) / "build-encoders" / model_fingerprint(embedder.path)
         model = OnnxTokenModel(onnx_token_model(embedder, folder, quantized=runtime == "onnx-int8"))
         return PassageEncoder(embedder, model, pooled)
-    return PassageEncoder(embedder, pooled=pooled)
+    return PassageEncoder(embedder, TorchTokenModel(embedder, precision), pooled)
+
+
+def build_passage_encoder(settings) -> PassageEncoder:
+    """The passage encoder `settings.indexing` asks for (one per process, see `load_passage_encoder`)."""
+    indexing = settings.indexing
+    return load_passage_encoder(
+        settings.model, indexing.build_encoder, indexing.sentence_vectors, settings.cache_dir, indexing.build_precision
+    )

@@ -174,6 +174,11 @@ class IndexingSettings(BaseModel):
         "torch", description="Model runtime for building: sentence-transformers' torch model (GPU when present), "
         "an ONNX export of it, or an int8-quantized ONNX export (faster, lossy).",
     )
+    build_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto", description="Number format of the torch build encoder's matrix products: auto = bfloat16 where "
+        "the CPU multiplies it in hardware (AMX or AVX-512 BF16: ~3-4x faster, vectors at cosine 0.99997 with "
+        "float32 ones), else float32. The ONNX runtimes ignore it.",
+    )
     sentence_vectors: Literal["separate", "pooled"] = Field(
         "separate", description="separate = each sentence encoded on its own; pooled = sentence vectors mean-pooled "
         "from the passage's own pass (one pass per passage, ~3x faster to build, lower retrieval quality).",

@@ -61,11 +61,10 @@ def prepare_rebuilds(settings: Settings, memory: BuildMemory, say: Callable[[str
     """Load the model and the current generation now, once: every later rebuild then pays only for
     its changed files (`load_passage_encoder` keeps the model for the life of the process)."""
     from qabot.freshness import index_config
-    from qabot.passage_encoder import load_passage_encoder
+    from qabot.passage_encoder import build_passage_encoder
 
-    indexing = settings.indexing
     try:
-        load_passage_encoder(settings.model, indexing.build_encoder, indexing.sentence_vectors, settings.cache_dir)
+        build_passage_encoder(settings)
         if memory.generation is None:
             memory.load(settings, index_config(settings))
     except QabotError as error:

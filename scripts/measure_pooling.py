@@ -1,10 +1,10 @@
 """One-pass (pooled) sentence vectors against separately encoded ones, and build throughput.
 
-    .venv/bin/python scripts/measure_pooling.py [folder] [--runs 3] [--onnx]
+    .venv/bin/python scripts/measure_pooling.py [folder ...] [--runs 3] [--onnx]
 
-Splits the folder's documents as a build does, then times (same process, same machine load):
-separate encoding as builds did before (sentence-transformers, chunks of 256 texts), the same
-texts in one length-sorted run, and one pass per passage (pooled sentences); prints
+Splits the folders' documents as a build does, then times (same process, same machine load):
+separate encoding as builds did before (sentence-transformers, batches of 64 texts), the same
+texts in one length-sorted run (float32 and bfloat16), and one pass per passage (pooled sentences); prints
 passages/s for each and the cosine of pooled sentence vectors with separately encoded ones.
 """
 
@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qabot.embedder import load_embedder  # noqa: E402
 from qabot.freshness import listed_sources  # noqa: E402
-from qabot.passage_encoder import PassageEncoder, passage_text  # noqa: E402
+from qabot.passage_encoder import PassageEncoder, TorchTokenModel, passage_text  # noqa: E402
 from qabot.passages import sentence_texts, split_document  # noqa: E402
 from qabot.scan import ReadLimits  # noqa: E402
 from qabot.sources import load_manifest, read_document  # noqa: E402
@@ -29,23 +29,27 @@ from qabot.sources import load_manifest, read_document  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("folder", nargs="?", default="seeds")
+    parser.add_argument("folders", nargs="*", default=["seeds"])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--onnx", action="store_true", help="also time the ONNX token models (fp32 and int8)")
     args = parser.parse_args()
-    folder = Path(args.folder)
-    metadata = load_manifest(folder)
     pairs = []
-    for source, path in listed_sources(folder, ReadLimits()).items():
-        document = read_document(path, source, metadata.get(source))
-        pairs.extend((document, p) for p in split_document(document))
+    for folder in map(Path, args.folders):
+        metadata = load_manifest(folder)
+        for source, path in listed_sources(folder, ReadLimits()).items():
+            document = read_document(path, source, metadata.get(source))
+            pairs.extend((document, p) for p in split_document(document))
     embedder = load_embedder("all-MiniLM-L6-v2")
     texts = []
     for document, passage in pairs:
         texts.append(passage.embed_text)
         texts.extend(sentence_texts(document, passage))
     items = [passage_text(d, p) for d, p in pairs]
-    encoders = {"sorted torch": PassageEncoder(embedder), "pooled torch": PassageEncoder(embedder, pooled=True)}
+    bfloat16 = TorchTokenModel(embedder, "bfloat16")
+    encoders = {
+        "sorted torch": PassageEncoder(embedder), "sorted torch bf16": PassageEncoder(embedder, bfloat16),
+        "pooled torch": PassageEncoder(embedder, pooled=True), "pooled torch bf16": PassageEncoder(embedder, bfloat16, pooled=True),
+    }
     if args.onnx:
         from qabot.passage_encoder import OnnxTokenModel, onnx_token_model
 

@@ -80,6 +80,23 @@ def test_separate_sentence_vectors_match_sentence_transformers(embedder, seeds_d
         assert np.all(np.sum(sentences * expected[1:], axis=1) > 0.9999)
 
 
+def test_bfloat16_build_vectors_match_float32_ones(embedder, seeds_dir):
+    """bfloat16 products (native on AMX / AVX-512 BF16 CPUs, emulated elsewhere) give the float32
+    encoder's passage and sentence vectors to cosine > 0.9999, and the encoder says which it used."""
+    from qabot.passage_encoder import TorchTokenModel, native_bfloat16
+
+    document = _seed_document(seeds_dir)
+    items = [passage_text(document, p) for p in split_document(document)[:6]]
+    reduced = PassageEncoder(embedder, TorchTokenModel(embedder, "bfloat16"))
+    exact = PassageEncoder(embedder, TorchTokenModel(embedder, "float32"))
+    assert (reduced.precision, exact.precision) == ("bfloat16", "float32")
+    for (vector, sentences), (expected, expected_sentences) in zip(reduced.encode(items, 4), exact.encode(items, 4)):
+        assert 0.9999 < float(vector @ expected) and not np.array_equal(vector, expected)  # reduced, yet the same
+        assert np.all(np.sum(sentences * expected_sentences, axis=1) > 0.9999)
+    automatic = TorchTokenModel(embedder, "auto").precision
+    assert automatic == ("bfloat16" if native_bfloat16() else "float32")
+
+
 def test_pooled_sentence_vectors_stay_close_to_separately_encoded_ones(embedder, seeds_dir):
     """One pass per passage: the passage vector is unchanged; each sentence vector, pooled from the
     passage's tokens, points the same way as the sentence encoded alone (cosine ~0.74 on average)."""
