@@ -46,7 +46,7 @@ def index_config(settings: Settings) -> dict:
         "describe_voices": indexing.describe_voices,
         "sentence_vectors": indexing.sentence_vectors,
         "build_encoder": indexing.build_encoder,  # int8 vectors differ from fp32 ones: never mixed in one index
-        # not build_precision: bfloat16 vectors match float32 ones (cosine ≥ 0.99997), and "auto" resolves by
+        # not build_precision: bfloat16 vectors match float32 ones (cosine ≥ 0.9999), and "auto" resolves by
         # CPU, so an index copied to another machine, or rebuilt in part there, stays fresh
         "splitter_version": SPLITTER_VERSION,
         "format": FORMAT_VERSION,

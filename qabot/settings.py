@@ -176,7 +176,7 @@ class IndexingSettings(BaseModel):
     )
     build_precision: Literal["auto", "float32", "bfloat16"] = Field(
         "auto", description="Number format of the torch build encoder's matrix products: auto = bfloat16 where "
-        "the CPU multiplies it in hardware (AMX or AVX-512 BF16: ~3-4x faster, vectors at cosine 0.99997 with "
+        "the CPU multiplies it in hardware (AMX or AVX-512 BF16: ~4x faster, vectors at cosine 0.9999 with "
         "float32 ones), else float32. The ONNX runtimes ignore it.",
     )
     sentence_vectors: Literal["separate", "pooled"] = Field(

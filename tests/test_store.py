@@ -81,7 +81,7 @@ def test_separate_sentence_vectors_match_sentence_transformers(embedder, seeds_d
 
 
 def test_bfloat16_build_vectors_match_float32_ones(embedder, seeds_dir):
-    """bfloat16 products (native on AMX / AVX-512 BF16 CPUs, emulated elsewhere) give the float32
+    """A bfloat16 model (native on AMX / AVX-512 BF16 CPUs, emulated elsewhere) gives the float32
     encoder's passage and sentence vectors to cosine > 0.9999, and the encoder says which it used."""
     from qabot.passage_encoder import TorchTokenModel, native_bfloat16
 
