@@ -176,16 +176,20 @@ class Corroborator:
         sources = np.asarray(index.passage_sources[others])
         best: dict[int, ClaimMatch] = {}  # by source number
         weight, union = self.term_weight, frozenset().union(*(terms for _, terms, _ in owned))
-        for cosine, sentence, other, source, terms in zip(
-            cosines.T.tolist(), ids.tolist(), others.tolist(), sources.tolist(), self.terms_of(ids)
+        ceilings = cosines[[k for k, _, _ in owned]].max(axis=0).tolist()  # best cosine with a claim sentence
+        smallest = min(own_size for _, _, own_size in owned)
+        for ceiling, cosine, sentence, other, source, terms in zip(
+            ceilings, cosines.T.tolist(), ids.tolist(), others.tolist(), sources.tolist(), self.terms_of(ids)
         ):  # Python floats and sets: a hot loop, ~600 candidates a page at scale
             if not terms:
                 continue
             shared, size = terms & union, len(terms)
-            if shared:  # claim_score(cosine, term_overlap(own, terms), weight), inlined
+            if not shared:  # no term in common with any own sentence: the overlap adds nothing
+                score = ceiling
+            elif ceiling + weight * min(1.0, len(shared) / min(smallest, size)) < self.threshold:
+                continue  # no own sentence shares more than `shared`: even that bound stays below the bar
+            else:  # claim_score(cosine, term_overlap(own, terms), weight), inlined
                 score = max(cosine[k] + weight * (len(own & shared) / min(own_size, size)) for k, own, own_size in owned)
-            else:  # no term in common with any own sentence: the overlap adds nothing
-                score = max(cosine[k] for k, _, _ in owned)
             if score >= self.threshold and (source not in best or score > best[source].score):
                 span = index.passages.sentences[sentence].tolist()  # a sentence's span by its number: no Passage built
                 best[source] = ClaimMatch(other, tuple(span), round(score, 4))
