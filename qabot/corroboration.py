@@ -58,6 +58,17 @@ def claim_score(cosine: float, overlap: float, term_weight: float) -> float:
     return cosine + term_weight * overlap
 
 
+@dataclass(frozen=True)
+class PageSearch:
+    """The sentences of some passages (`firsts`/`lasts`: each passage's sentence ids), their vectors
+    (`own`, one row each, in order) and the ids of their nearest sentences (`found`, one row each)."""
+
+    firsts: list[int]
+    lasts: list[int]
+    own: np.ndarray
+    found: np.ndarray | None
+
+
 class Corroborator:
     """Finds, for a passage, the passages of other sources that state one of its claims.
 
@@ -127,21 +138,31 @@ class Corroborator:
         strongest first (`allowed`: a mask of the passages that may be cited)."""
         return self.matches_many([row], allowed)[0]
 
-    def matches_many(self, rows: list[int], allowed: np.ndarray | None = None) -> list[list[ClaimMatch]]:
+    def matches_many(
+        self, rows: list[int], allowed: np.ndarray | None = None, searched: PageSearch | None = None
+    ) -> list[list[ClaimMatch]]:
         """`matches` of several passages; all their sentences are searched at once (one pass over
-        the sentence vectors, or over an approximate index's probed lists, instead of one per passage)."""
-        index = self.index
-        firsts = np.array([int(index.sentence_offsets[r]) for r in rows], dtype=np.int64)
-        lasts = np.array([int(index.sentence_offsets[r + 1]) for r in rows], dtype=np.int64)
-        own = np.asarray(index.sentence_rows.spans(firsts, lasts), dtype=np.float32)
-        found = self._search(own) if len(own) else None
+        the sentence vectors, or over an approximate index's probed lists, instead of one per passage).
+        `searched`: `search_many(rows)`, when done already (on another thread, see `Retriever.ask`)."""
+        searched = self.search_many(rows) if searched is None else searched
+        own, found = searched.own, searched.found
         result, at = [], 0
-        for row, first, last in zip(rows, firsts.tolist(), lasts.tolist()):
+        for row, first, last in zip(rows, searched.firsts, searched.lasts):
             size = last - first
             part = None if found is None else found[at : at + size]
             result.append(self._matches(row, first, last, own[at : at + size], part, allowed) if size else [])
             at += size
         return result
+
+    def search_many(self, rows: list[int]) -> PageSearch:
+        """The sentence vectors of `rows` and their nearest sentences: the part of `matches_many` that
+        needs no Python while it runs (reads and the FAISS or numpy search release the interpreter lock)."""
+        index = self.index
+        firsts = [int(index.sentence_offsets[r]) for r in rows]
+        lasts = [int(index.sentence_offsets[r + 1]) for r in rows]
+        own = np.asarray(index.sentence_rows.spans(np.array(firsts, dtype=np.int64), np.array(lasts, dtype=np.int64)),
+                         dtype=np.float32)
+        return PageSearch(firsts, lasts, own, self._search(own) if len(own) else None)
 
     def _matches(
         self, row: int, first: int, last: int, own: np.ndarray, found: np.ndarray | None, allowed: np.ndarray | None
@@ -155,16 +176,20 @@ class Corroborator:
         sources = np.asarray(index.passage_sources[others])
         best: dict[int, ClaimMatch] = {}  # by source number
         weight, union = self.term_weight, frozenset().union(*(terms for _, terms, _ in owned))
-        for cosine, sentence, other, source, terms in zip(
-            cosines.T.tolist(), ids.tolist(), others.tolist(), sources.tolist(), self.terms_of(ids)
+        ceilings = cosines[[k for k, _, _ in owned]].max(axis=0).tolist()  # best cosine with a claim sentence
+        smallest = min(own_size for _, _, own_size in owned)
+        for ceiling, cosine, sentence, other, source, terms in zip(
+            ceilings, cosines.T.tolist(), ids.tolist(), others.tolist(), sources.tolist(), self.terms_of(ids)
         ):  # Python floats and sets: a hot loop, ~600 candidates a page at scale
             if not terms:
                 continue
             shared, size = terms & union, len(terms)
-            if shared:  # claim_score(cosine, term_overlap(own, terms), weight), inlined
+            if not shared:  # no term in common with any own sentence: the overlap adds nothing
+                score = ceiling
+            elif ceiling + weight * min(1.0, len(shared) / min(smallest, size)) < self.threshold:
+                continue  # no own sentence shares more than `shared`: even that bound stays below the bar
+            else:  # claim_score(cosine, term_overlap(own, terms), weight), inlined
                 score = max(cosine[k] + weight * (len(own & shared) / min(own_size, size)) for k, own, own_size in owned)
-            else:  # no term in common with any own sentence: the overlap adds nothing
-                score = max(cosine[k] for k, _, _ in owned)
             if score >= self.threshold and (source not in best or score > best[source].score):
                 span = index.passages.sentences[sentence].tolist()  # a sentence's span by its number: no Passage built
                 best[source] = ClaimMatch(other, tuple(span), round(score, 4))

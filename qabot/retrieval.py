@@ -10,6 +10,7 @@ take the module past 250 lines.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -19,6 +20,7 @@ from qabot.aliases import Aliases
 from qabot.answer_type import mismatch
 from qabot.answer import Also, Answer, Excerpt, Highlight, Perspective, Perspectives
 from qabot.arrays import median, sorted_unique
+from qabot.beside import beside
 from qabot.corroboration import Corroborator, match_excerpts
 from qabot.errors import UnknownSourceError
 from qabot.display import display_span
@@ -176,14 +178,13 @@ class Retriever:
         terms = set(tokenize(question))
         page = ranking.rows[offset : offset + k]
         threshold = self.settings.retrieval.abstain_below
-        alsos = self.also_many([row for row, _ in page], ranking.allowed)
+        alsos = self.also_later([row for row, _ in page], ranking.allowed)  # its search runs beside the excerpts
+        excerpts = [self.excerpt(row, score, offset + number, terms, ranking.vector, ranking.allowed, ())
+                    for number, (row, score) in enumerate(page, 1)]
         return Answer(
             question=question,
             abstained=ranking.evidence < threshold,
-            excerpts=tuple(
-                self.excerpt(row, score, offset + number, terms, ranking.vector, ranking.allowed, also)
-                for number, ((row, score), also) in enumerate(zip(page, alsos), 1)
-            ),
+            excerpts=tuple(replace(excerpt, also=also) for excerpt, also in zip(excerpts, alsos())),
             confidence=confidence(ranking.evidence, threshold, self.settings.retrieval.confidence_scale),
             more=offset + k < len(ranking.rows),
         )
@@ -275,20 +276,18 @@ class Retriever:
         allowed = index.source_mask(source) if source else None
         if allowed is not None:
             depth = min(total, depth * settings.filter_depth) if index.approximate else total
+        fixed, share = share, settings.dense_weight if share is None else share
+        # BM25 needs no query vector: its part runs beside the encoding and the dense search
+        pending = beside(self._lexical_side, question, context, depth, fixed) if mode in ("bm25", "hybrid") else None
         vector = self.query_vector(question, context)
         hits = index.dense_search(vector, max(depth, 1), settings.sentence_depth)
         candidates = set(hits.candidates.tolist())
         scored = [r for r in candidates if allowed is None or allowed[r]]
         found, raw = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         top = 0.0
-        fixed, share = share, settings.dense_weight if share is None else share
-        if mode in ("bm25", "hybrid"):
-            found, raw = self.lexical_hits(question, context)
-            top = float(raw.max()) if raw.size else 0.0
-            matched = set()
-            if top > 0:
-                share = self._dense_share(question, int(found[np.argmax(raw)])) if fixed is None else fixed
-                matched = set(_lexical_best(found, raw, depth, total, whole=not index.approximate).tolist())
+        if pending is not None:
+            found, raw, top, lexical_share, matched = pending.result()
+            share = share if lexical_share is None else lexical_share
             candidates = matched if mode == "bm25" else candidates | matched
         if index.approximate and candidates - set(hits.rows.tolist()):
             hits = index.with_rows(hits, vector, np.fromiter(candidates, dtype=np.int64))
@@ -322,6 +321,19 @@ class Retriever:
             settings.name_bonus, settings.coverage_bonus, settings.unknown_penalty, settings.mismatch_penalty
         )
         return Ranking(ranked, evidence, vector, scores, dense, allowed, signals, share if mode == "hybrid" else None)
+
+    def _lexical_side(
+        self, question: str, context: str | None, depth: int, fixed: float | None
+    ) -> tuple[np.ndarray, np.ndarray, float, float | None, set[int]]:
+        """BM25's part of `rank`: its hits (rows, scores), their best score, the dense share the best
+        hit implies (`fixed` if given; None without a hit) and the `depth` best rows."""
+        found, raw = self.lexical_hits(question, context)
+        top = float(raw.max()) if raw.size else 0.0
+        if top <= 0:
+            return found, raw, top, None, set()
+        share = self._dense_share(question, int(found[np.argmax(raw)])) if fixed is None else fixed
+        best = _lexical_best(found, raw, depth, len(self.index.passages), whole=not self.index.approximate)
+        return found, raw, top, share, set(best.tolist())
 
     def _dense_mix(self, best_sentence, passage):
         """A passage's dense score: its best sentence's cosine and its own, mixed by `sentence_weight`."""
@@ -453,24 +465,39 @@ class Retriever:
         """`also` of several passages. Without a source filter a row's list is kept (a row recurs
         across turns); the rows not known yet are found together (one sentence search for all of
         them on an approximate index)."""
+        return self.also_later(rows, allowed, at_once=True)()
+
+    def also_later(
+        self, rows: list[int], allowed: np.ndarray | None = None, at_once: bool = False
+    ) -> Callable[[], list[tuple[Also, ...]]]:
+        """`also_many`, its sentence search started now on a worker thread (unless `at_once`): call
+        the result for the lists (the matching runs then, on the calling thread)."""
         known: dict[int, tuple[Also, ...]] = {}
         if allowed is None:
             for row in rows:
                 if (found := self._also_cache.get(row)) is not None:
                     known[row] = found
         missing = [row for row in dict.fromkeys(rows) if row not in known]
-        if missing:
-            passages = self.index.passages
-            for row, matches in zip(missing, self.corroborator.matches_many(missing, allowed)):
-                known[row] = tuple(
-                    Also(passages[m.row].source, passages[m.row].start, passages[m.row].end, self._voice_name(m.row))
-                    for m in matches
-                )
-            if allowed is None:
-                if len(self._also_cache) > ALSO_CACHE:  # bounded: dropped whole, rebuilt by later turns
-                    self._also_cache.clear()
-                self._also_cache.update((row, known[row]) for row in missing)
-        return [known[row] for row in rows]
+        searched = None
+        if missing and not at_once:
+            searched = beside(self.corroborator.search_many, missing)
+
+        def collect() -> list[tuple[Also, ...]]:
+            if missing:
+                passages = self.index.passages
+                page = None if searched is None else searched.result()
+                for row, matches in zip(missing, self.corroborator.matches_many(missing, allowed, page)):
+                    known[row] = tuple(
+                        Also(passages[m.row].source, passages[m.row].start, passages[m.row].end, self._voice_name(m.row))
+                        for m in matches
+                    )
+                if allowed is None:
+                    if len(self._also_cache) > ALSO_CACHE:  # bounded: dropped whole, rebuilt by later turns
+                        self._also_cache.clear()
+                    self._also_cache.update((row, known[row]) for row in missing)
+            return [known[row] for row in rows]
+
+        return collect
 
     def corroborating(self, excerpt: Excerpt, source: str | None = None) -> list[Excerpt]:
         """The passages behind `excerpt.also` as excerpts (ranked 1, 2, …), the matching sentence

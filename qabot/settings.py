@@ -146,7 +146,7 @@ class RetrievalSettings(BaseModel):
     )
     also_term_weight: float = Field(0.8, ge=0.0, description="Weight of shared content terms in the same-claim score.")
     also_nprobe: int = Field(
-        8, ge=1, description="On IVF indexes, lists searched per sentence for other sources stating the same claim "
+        5, ge=1, description="On IVF indexes, lists searched per sentence for other sources stating the same claim "
         "(the question's own search uses indexing.ivf_nprobe).",
     )
 

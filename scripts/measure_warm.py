@@ -2,7 +2,8 @@
 
 The questions are `measure_answers`' (openings of 200 passages spread over the index), each asked
 after `Retriever.forget_questions()`. Prints warm p50/p99, then the median milliseconds of each
-phase of an ask (timers wrapped around the retriever's methods), and with `--also-recall` how many of
+phase of an ask (timers wrapped around the retriever's methods; a phase marked "beside" runs on a
+worker thread at the same time as the one before it, see `qabot.beside`), and with `--also-recall` how many of
 the "also" matches of the 200 questions' first pages each `retrieval.also_nprobe` keeps against the
 first value given:
 
@@ -31,9 +32,9 @@ from qabot.settings import Settings
 
 PHASES = [
     (Retriever, "rank", "rank"), (Retriever, "query_vector", "rank: query encoding"),
-    (Index, "dense_search", "rank: dense search"), (Retriever, "lexical_hits", "rank: BM25"),
-    (Retriever, "also_many", "also"), (Corroborator, "_search", "also: sentence search"),
-    (Corroborator, "_matches", "also: matching"), (Retriever, "excerpt", "excerpts"),
+    (Index, "dense_search", "rank: dense search"), (Retriever, "lexical_hits", "rank: BM25 (beside)"),
+    (Retriever, "_answer", "page (excerpts, also)"), (Retriever, "excerpt", "page: excerpts"),
+    (Corroborator, "search_many", "page: also search (beside)"), (Corroborator, "matches_many", "page: also matching"),
 ]
 
 
@@ -90,7 +91,7 @@ def main() -> int:
     fresh = Retriever(retriever.index, settings, retriever.encoder)  # per-passage caches empty, as for the run above
     phases = timed_phases(fresh, questions)
     for _, _, label in PHASES:
-        print(f"  {label:24s} {phases.get(label, 0.0):6.2f} ms (median)")
+        print(f"  {label:28s} {phases.get(label, 0.0):6.2f} ms (median)")
     if args.also_recall:
         also_recall(retriever, questions, [int(v) for v in args.also_recall.split(",")])
     return 0

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import numpy as np
+
 from qabot.corroboration import Corroborator, claim_terms, term_overlap
 from qabot.corroboration_eval import evaluate_pairs, load_pairs
 
@@ -86,3 +88,29 @@ def test_a_page_searched_at_once_finds_what_each_passage_finds_alone(retriever):
     together = corroborator.matches_many(rows)
     assert together == [corroborator.matches(row) for row in rows]
     assert sum(1 for found in together if found) >= 5  # the seeds' documents do repeat claims
+
+
+def test_matches_are_each_other_sources_best_pair_by_the_plain_claim_score(retriever):
+    """The matching loop skips candidates by an upper bound of their score; every passage's matches
+    must still be what scoring each candidate with `claim_score` and `term_overlap` gives."""
+    from qabot.corroboration import claim_score
+
+    corroborator, index = retriever.corroborator, retriever.index
+    for row in range(0, len(index.passages), 3):
+        first, last = int(index.sentence_offsets[row]), int(index.sentence_offsets[row + 1])
+        own = [(k, terms) for k, terms in enumerate(corroborator.terms_of(np.arange(first, last))) if terms]
+        expected: dict[str, tuple[float, int]] = {}
+        if own and last > first:
+            vectors = index.sentence_rows.span(first, last)
+            ids, cosines = corroborator.near_sentences(vectors, usable=lambda ids: corroborator._usable(row, ids, None))
+            for at, (sentence, terms) in enumerate(zip(ids.tolist(), corroborator.terms_of(ids))):
+                if not terms:
+                    continue
+                score = max(claim_score(float(cosines[k, at]), term_overlap(mine, terms), corroborator.term_weight)
+                            for k, mine in own)
+                other = int(index.sentence_owners[sentence])
+                source = index.passages[other].source
+                if score >= corroborator.threshold and (source not in expected or score > expected[source][0]):
+                    expected[source] = (score, other)
+        found = {index.passages[m.row].source: (m.score, m.row) for m in corroborator.matches(row)}
+        assert found == {source: (round(score, 4), other) for source, (score, other) in expected.items()}

@@ -20,6 +20,12 @@ def test_onnx_vectors_match_sentence_transformers_on_every_seed_passage(retrieve
     assert len(texts) > 200 and cosines.min() > 0.9999
 
 
+def test_the_query_encoders_threads_never_spin_after_a_run(retriever):
+    """A spinning onnxruntime worker takes a core from the searches running beside and after it."""
+    options = retriever.encoder.session.get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+
+
 def test_onnx_and_sentence_transformers_rank_the_same_passages(retriever, embedder):
     questions = [json.loads(l)["question"] for l in open(os.path.join(os.path.dirname(__file__), "..", "eval", "dev.jsonl"))]
     vectors = np.asarray(retriever.index.vectors)

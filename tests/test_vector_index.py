@@ -126,6 +126,22 @@ def test_also_searched_for_a_whole_page_at_once_equals_one_passage_at_a_time(ivf
     assert any(together)  # the seeds restate claims across sources: the comparison is not of empty lists
 
 
+def test_a_page_whose_also_is_searched_beside_its_excerpts_equals_also_found_at_once(ivf_seeds):
+    """`ask` starts the page's sentence search on a worker while it builds the excerpts: the also
+    lists must be those `also_many` finds on the asking thread, with and without a source filter."""
+    from qabot.retrieval import Retriever
+
+    asked, alone = Retriever.open(ivf_seeds), Retriever.open(ivf_seeds)  # caches empty in both
+    source = asked.index.source_names[0]
+    for question in QUESTIONS:
+        for name in (None, source):
+            answer = asked.ask(question, k=5, source=name)
+            rows = [asked.row_of(excerpt) for excerpt in answer.excerpts]
+            allowed = alone.index.source_mask(alone.index.resolve(name)) if name else None
+            assert [excerpt.also for excerpt in answer.excerpts] == alone.also_many(rows, allowed)
+    assert any(excerpt.also for question in QUESTIONS for excerpt in asked.ask(question).excerpts)
+
+
 def test_a_search_with_its_own_nprobe_equals_the_index_set_to_it_and_leaves_the_index_alone(ivf_seeds):
     """`also` probes `retrieval.also_nprobe` lists through search parameters: the shared index keeps its own."""
     import faiss
