@@ -38,6 +38,10 @@ from qabot.sources import (
     read_document,
 )
 
+# A build that embeds at most this share of its passages (the rest reused) keeps the previous
+# generation's trained IVF centroids: the corpus is nearly the same, so k-means would find the same.
+SETTLED_SHARE = 0.1
+
 
 @dataclass
 class BuildReport:
@@ -117,10 +121,11 @@ def build_index(
             passages=len(records), sentences=sum(len(r.sentence_vectors) for r in records), query_encoder=encoder,
             read_limits=ReadLimits.from_settings(settings).as_dict(),
         )
-        generation, counts = write_generation(settings, manifest, records, previous.counts)
+        settled = previous.folder is not None and report.embedded <= SETTLED_SHARE * len(records)
+        generation, counts = write_generation(settings, manifest, records, previous.counts, previous.folder if settled else None)
         clock.lap("write")
         if memory is not None:
-            memory.remember(generation, config, written(manifest, records, counts))
+            memory.remember(generation, config, written(manifest, records, counts, settings.index / generation))
         report.removed = sorted(set(previous.files) - set(files))
         report.documents, report.passages = len(files), len(records)
         report.seconds = time.perf_counter() - started

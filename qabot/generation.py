@@ -39,6 +39,7 @@ class PassageRecord:
     previous_row: int | None = None  # its row in the previous generation, when reused from there
     claims: list[str] | None = None  # its sentences' stored claim terms, once known (reused like its vectors)
     fingerprint: np.ndarray | None = None  # its near-duplicate fingerprint, when reused from the previous generation
+    low_content: float | None = None  # `qabot.ranking.low_content` of its text, once known (reused like its vectors)
 
 
 def voice_table(records: list[PassageRecord]) -> tuple[list[Voice], np.ndarray]:
@@ -55,11 +56,13 @@ def voice_table(records: list[PassageRecord]) -> tuple[list[Voice], np.ndarray]:
 
 
 def write_generation(
-    settings: Settings, manifest: Manifest, records: list[PassageRecord], previous_counts: TermCounts | None = None
+    settings: Settings, manifest: Manifest, records: list[PassageRecord], previous_counts: TermCounts | None = None,
+    trained_in: Path | None = None,
 ) -> tuple[str, TermCounts]:
     """Write every file into a fresh generation folder, then switch `CURRENT` to it; returns its name
     and the passages' term counts. `previous_counts` (the previous generation's) spares tokenizing
-    reused passages."""
+    reused passages; `trained_in` (the previous generation, when most passages are reused from it)
+    spares training its IVF indexes again."""
     from qabot.aliases import mine_acronyms
 
     documents = list({r.document.source: r.document for r in records}.values())
@@ -76,13 +79,13 @@ def write_generation(
         _write_json(staging / ACRONYMS_NAME, mine_acronyms(d.text for d in documents))
         np.save(staging / "passage_voices.npy", passage_voices)
         np.save(staging / "passage_sources.npy", np.array([source_numbers[r.passage.source] for r in records], np.int32))
-        np.save(staging / LOW_CONTENT_NAME, np.array([low_content(r.passage.text, STOPWORDS) for r in records], np.float64))
+        np.save(staging / LOW_CONTENT_NAME, np.array([_low_content(r) for r in records], np.float64))
         vectors = _write_rows(staging / "vectors.npy", (r.vector[None, :] for r in records), len(records), manifest.dims)
         sentence_vectors = _write_rows(
             staging / "sentence_vectors.npy", (r.sentence_vectors for r in records), int(sentence_offsets[-1]), manifest.dims
         )
         np.save(staging / "sentence_offsets.npy", sentence_offsets)
-        vector_params, sentence_params = write_vector_indexes(staging, vectors, sentence_vectors, settings)
+        vector_params, sentence_params = write_vector_indexes(staging, vectors, sentence_vectors, settings, trained_in)
         counts = passage_counts(records, previous_counts)
         bm25_index(counts).save(staging / "bm25")
         counts.save(staging / "bm25" / "counts")
@@ -97,6 +100,13 @@ def _claims(record: PassageRecord) -> list[str]:
     if record.claims is None or len(record.claims) != len(record.passage.sentences):
         record.claims = stored_claims(record.passage, record.document)
     return record.claims
+
+
+def _low_content(record: PassageRecord) -> float:
+    """A record's low-content score: kept from the previous generation, else computed now (~80 µs a passage)."""
+    if record.low_content is None:
+        record.low_content = low_content(record.passage.text, STOPWORDS)
+    return record.low_content
 
 
 def _fingerprint(record: PassageRecord) -> np.ndarray:
@@ -120,20 +130,33 @@ def passage_counts(records: list[PassageRecord], previous: TermCounts | None) ->
     return compact(concatenate(previous, TermCounts.of_texts([r.passage.embed_text for r in new])).rows(rows))
 
 
-def write_vector_indexes(folder: Path, vectors: np.ndarray, sentence_vectors: np.ndarray, settings: Settings) -> tuple[dict, dict | None]:
+def write_vector_indexes(
+    folder: Path, vectors: np.ndarray, sentence_vectors: np.ndarray, settings: Settings, trained_in: Path | None = None
+) -> tuple[dict, dict | None]:
     """FAISS files for passages and sentences when the corpus is large enough for approximate
-    search (both of one type, chosen by their total count); nothing on small ones (exact search)."""
-    from qabot.vector_index import build_vector_index, choose_index_type, write_vector_index
+    search (both of one type, chosen by their total count); nothing on small ones (exact search).
+    `trained_in`: a previous generation whose trained IVFs may be reused (see `write_generation`)."""
+    from qabot.vector_index import choose_index_type
 
     kind = choose_index_type(len(vectors) + len(sentence_vectors), settings.indexing)
     if kind == "flat":
         return {"type": "flat"}, None
-    dense, vector_params = build_vector_index(vectors, settings.indexing, kind)
-    write_vector_index(dense, folder / "dense.faiss")
-    del dense
-    sentences, sentence_params = build_vector_index(sentence_vectors, settings.indexing, kind)
-    write_vector_index(sentences, folder / "sentences.faiss")
+    vector_params = _write_vector_index(folder, "dense", vectors, settings, kind, trained_in)
+    sentence_params = _write_vector_index(folder, "sentences", sentence_vectors, settings, kind, trained_in)
     return vector_params, sentence_params
+
+
+def _write_vector_index(folder: Path, name: str, vectors: np.ndarray, settings: Settings, kind: str, trained_in: Path | None) -> dict:
+    """`name.faiss`, and for an IVF the empty trained index beside it (`TRAINED_SUFFIX`) for the next build."""
+    from qabot.vector_index import TRAINED_SUFFIX, fill_vector_index, read_trained, train_vector_index, write_trained, write_vector_index
+
+    reused = read_trained(trained_in / f"{name}{TRAINED_SUFFIX}", len(vectors), vectors.shape[1]) if kind == "ivf" and trained_in else None
+    index, params = reused or train_vector_index(vectors, settings.indexing, kind)
+    params = {**params, "nprobe": settings.indexing.ivf_nprobe} if params.get("type") == "ivf" else params
+    write_trained(index, params, folder / f"{name}{TRAINED_SUFFIX}")
+    fill_vector_index(index, vectors)
+    write_vector_index(index, folder / f"{name}.faiss")
+    return params
 
 
 def _write_rows(path: Path, parts, rows: int, dims: int) -> np.ndarray:

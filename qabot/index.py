@@ -169,6 +169,10 @@ class Index:
         """The passage row of sentence vectors, `sentence_owners[ids]` (looked up, not tabulated)."""
         return SentenceOwners(self.sentence_offsets)
 
+    def low_content_scores(self) -> list[float] | None:
+        """Every passage's stored low-content score (None: written before they were stored)."""
+        return None if self._low_content is None else np.asarray(self._low_content, dtype=np.float64).tolist()
+
     def low_content(self, row: int) -> float:
         """How little passage `row` reads like prose (see `qabot.ranking.low_content`), read from the
         generation (computed on the fly for one written before it was stored)."""

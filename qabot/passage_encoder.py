@@ -144,7 +144,7 @@ def native_bfloat16() -> bool:
 class TorchTokenModel:
     """The sentence-transformers transformer, on the GPU when torch has one, else on every core;
     a bfloat16 copy of it when `precision` asks for one, or is "auto" on a CPU that has bfloat16 in
-    hardware (whole-model bfloat16 was 15-20 % faster than autocast's float32 sums and norms, at
+    hardware (whole-model bfloat16 was 11-19 % faster than autocast's float32 sums and norms, at
     the same dev, dev2 and corpus2 metrics; the embedder's own model stays float32 for queries)."""
 
     def __init__(self, embedder, precision: str = "float32") -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -32,6 +33,7 @@ class Previous:
     sources_manifest_hash: str | None = None
     read_limits: dict | None = None
     counts: TermCounts | None = None  # the passages' term counts (BM25 without tokenizing them again)
+    folder: Path | None = None  # the generation itself (its trained IVF indexes, see `write_generation`)
 
 
 class BuildMemory:
@@ -75,29 +77,31 @@ def previous_generation(settings: Settings, config: dict) -> Previous:
     offsets = np.asarray(old.sentence_offsets).tolist()
     claims = old.passages.claims.everything() if old.passages.claims is not None else None
     fingerprints = old.passages.fingerprints.everything() if old.passages.fingerprints is not None else None
+    scores = old.low_content_scores()
     records: dict[str, list[PassageRecord]] = {}
     for row, passage in enumerate(_stored_passages(old)):
         sentences = sentence_vectors[offsets[row] : offsets[row + 1]]
         record = PassageRecord(passage, documents[passage.source], vectors[row], sentences, previous_row=row,
                                claims=claims[offsets[row] : offsets[row + 1]] if claims is not None else None,
-                               fingerprint=fingerprints[row] if fingerprints is not None else None)
+                               fingerprint=fingerprints[row] if fingerprints is not None else None,
+                               low_content=scores[row] if scores is not None else None)
         records.setdefault(passage.source, []).append(record)
     counts = TermCounts.load(old.folder / "bm25" / "counts")
     return Previous(
         old.manifest.files, documents, records, old.manifest.sources_manifest_hash, old.manifest.read_limits,
-        counts if counts is not None and len(counts) == len(old.passages) else None,
+        counts if counts is not None and len(counts) == len(old.passages) else None, old.folder,
     )
 
 
-def written(manifest: Manifest, records: list[PassageRecord], counts: TermCounts) -> Previous:
-    """The generation just written, as the next build would read it back."""
+def written(manifest: Manifest, records: list[PassageRecord], counts: TermCounts, folder: Path) -> Previous:
+    """The generation just written (in `folder`), as the next build would read it back."""
     grouped: dict[str, list[PassageRecord]] = {}
     documents = {}
     for row, record in enumerate(records):
         record.previous_row = row
         grouped.setdefault(record.passage.source, []).append(record)
         documents[record.passage.source] = record.document
-    return Previous(manifest.files, documents, grouped, manifest.sources_manifest_hash, manifest.read_limits, counts)
+    return Previous(manifest.files, documents, grouped, manifest.sources_manifest_hash, manifest.read_limits, counts, folder)
 
 
 def _stored_passages(index: Index) -> Iterator[Passage]:

@@ -38,6 +38,13 @@ def ivf_lists(count: int, settings) -> int:
 
 def build_vector_index(vectors: np.ndarray, settings, kind: str | None = None) -> tuple[object, dict]:
     """A FAISS index over unit vectors (inner product = cosine) and the parameters that made it."""
+    index, params = train_vector_index(vectors, settings, kind)
+    fill_vector_index(index, vectors)
+    return index, params
+
+
+def train_vector_index(vectors: np.ndarray, settings, kind: str | None = None) -> tuple[object, dict]:
+    """An empty FAISS index ready for `vectors` (an IVF's k-means trained on a sample of them)."""
     import faiss
 
     kind = kind or choose_index_type(len(vectors), settings)
@@ -54,12 +61,52 @@ def build_vector_index(vectors: np.ndarray, settings, kind: str | None = None) -
         quantizer = "_HNSW32" if lists >= HNSW_QUANTIZER_LISTS else ""
         index = faiss.index_factory(dims, f"IVF{lists}{quantizer},SQ8", faiss.METRIC_INNER_PRODUCT)
         index.train(_training_sample(vectors, lists))
-        params = {"type": "ivf", "lists": lists, "codes": "SQ8", "nprobe": settings.ivf_nprobe}
+        params = {"type": "ivf", "lists": lists, "codes": "SQ8", "nprobe": settings.ivf_nprobe, "trained_rows": len(vectors)}
     else:
         index = faiss.IndexFlatIP(dims)
         params = {"type": "flat"}
+    return index, params
+
+
+def fill_vector_index(index, vectors: np.ndarray) -> None:
     for first in range(0, len(vectors), ADD_CHUNK):
         index.add(np.ascontiguousarray(vectors[first : first + ADD_CHUNK], dtype=np.float32))
+
+
+TRAINED_SUFFIX = ".trained.faiss"  # beside `NAME.faiss`: the IVF before any vector was added
+RETRAIN_DRIFT = 1.25  # retrain when the vector count has grown or shrunk by more than this factor
+
+
+def write_trained(index, params: dict, path: Path) -> None:
+    """Keep an empty trained IVF (its centroids and 8-bit ranges, a few MB) so that a rebuild which
+    changes a few files adds to it instead of running k-means again (~7 of a ~10 s one-file rebuild at
+    30,000 passages)."""
+    import json
+
+    import faiss
+
+    if params.get("type") == "ivf" and index.ntotal == 0:
+        faiss.write_index(index, str(path))
+        path.with_suffix(".json").write_text(json.dumps(params), encoding="utf-8")
+
+
+def read_trained(path: Path, count: int, dims: int) -> tuple[object, dict] | None:
+    """The empty trained IVF a previous build kept at `path`, when it suits `count` vectors of `dims`
+    (trained on within `RETRAIN_DRIFT`× as many); else None (train afresh). Never fails a build."""
+    import json
+
+    import faiss
+
+    try:
+        params = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        trained_rows = int(params["trained_rows"])
+        if params.get("type") != "ivf" or not trained_rows / RETRAIN_DRIFT <= count <= trained_rows * RETRAIN_DRIFT:
+            return None
+        index = faiss.read_index(str(path))
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError):
+        return None
+    if index.d != dims or index.ntotal != 0 or not index.is_trained:
+        return None
     return index, params
 
 

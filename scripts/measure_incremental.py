@@ -69,11 +69,10 @@ def main() -> None:
             write_notes(settings.sources, args.files, args.paragraphs)
         print(f"generated {args.files} files in {time.perf_counter() - started:.1f} s", flush=True)
         print("full build (synthetic vectors):", json.dumps(timed_build(settings, force=True, embed=synthetic_embed)), flush=True)
-        from qabot.passage_encoder import load_passage_encoder
+        from qabot.passage_encoder import build_passage_encoder
 
         started = time.perf_counter()
-        indexing = settings.indexing
-        load_passage_encoder(settings.model, indexing.build_encoder, indexing.sentence_vectors, settings.cache_dir)
+        build_passage_encoder(settings)  # the one a build uses (same cache key)
         print(f"model loaded (once per --watch) in {time.perf_counter() - started:.1f} s", flush=True)
         started = time.perf_counter()
         memory = BuildMemory()

@@ -178,3 +178,59 @@ def test_watch_reindexes_after_an_edit_and_stops_cleanly(tmp_path, embedder):
             process.kill()
             process.wait()
     assert "mill was rebuilt" in Index.open(settings.index).documents["note.md"].text
+
+
+def _centroids(path: Path) -> np.ndarray:
+    import faiss
+
+    index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
+    quantizer = faiss.extract_index_ivf(index).quantizer
+    return quantizer.reconstruct_n(0, quantizer.ntotal)
+
+
+def test_a_small_rebuild_keeps_the_trained_ivf_a_large_one_retrains_and_a_bad_one_is_ignored(tmp_path, embedder):
+    """A rebuild that embeds few passages adds to the previous generation's trained IVFs (no k-means:
+    same centroids); one that embeds many trains again; a damaged trained file only means training.
+    Stored low-content scores, reused or computed, are those of the texts now in the index."""
+    import shutil
+
+    from qabot.ranking import low_content
+    from qabot.lexical import STOPWORDS
+
+    sources = tmp_path / "src"
+    shutil.copytree(SEEDS, sources)
+    settings = Settings(sources=sources, index=tmp_path / "index").with_overrides(
+        {"indexing": {"approximate_threshold": 100}}
+    )
+    build_index(settings)
+    first = Index.open(settings.index).folder
+    assert first.joinpath("dense.trained.faiss").is_file() and first.joinpath("sentences.trained.json").is_file()
+    trained = {name: _centroids(first / f"{name}.trained.faiss") for name in ("dense", "sentences")}
+    assert len(trained["dense"]) > 1
+
+    edited = sources / "addendum.md"  # a new short file: few passages to embed
+    edited.write_text("# Addendum\n\nA closing line about the harbour lights and the night ferry.\n", encoding="utf-8")
+    small = build_index(settings)
+    assert 0 < small.embedded <= 0.1 * small.passages
+    second = Index.open(settings.index)
+    for name in ("dense", "sentences"):
+        assert np.array_equal(_centroids(second.folder / f"{name}.faiss"), trained[name])
+    assert second.manifest.vector_index["type"] == "ivf"
+    assert [second.low_content(row) for row in range(len(second.passages))] == [
+        low_content(p.text, STOPWORDS) for p in second.passages
+    ]
+
+    (second.folder / "dense.trained.faiss").write_bytes(b"not a faiss index")
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nAnother line about the ferry.\n", encoding="utf-8")
+    build_index(settings)  # the damaged file is not reused: the passages are trained again, the build succeeds
+    third = Index.open(settings.index).folder
+    assert np.array_equal(_centroids(third / "dense.faiss"), _centroids(third / "dense.trained.faiss"))  # written anew
+    assert np.array_equal(_centroids(third / "sentences.faiss"), trained["sentences"])  # its own file was sound
+
+    largest = max((p for p in sources.iterdir() if p.suffix in (".md", ".txt")), key=lambda p: p.stat().st_size)
+    (sources / "copy.md").write_text(largest.read_text(encoding="utf-8").replace(" the ", " a "), encoding="utf-8")
+    large = build_index(settings)
+    assert large.embedded > 0.1 * large.passages
+    fourth = Index.open(settings.index)
+    assert not np.array_equal(_centroids(fourth.folder / "sentences.faiss"), trained["sentences"])
+    assert fourth.manifest.sentence_index["trained_rows"] == int(fourth.sentence_offsets[-1])
