@@ -150,7 +150,9 @@ def _write_vector_index(folder: Path, name: str, vectors: np.ndarray, settings: 
     """`name.faiss`, and for an IVF the empty trained index beside it (`TRAINED_SUFFIX`) for the next build."""
     from qabot.vector_index import TRAINED_SUFFIX, fill_vector_index, read_trained, train_vector_index, write_trained, write_vector_index
 
-    reused = read_trained(trained_in / f"{name}{TRAINED_SUFFIX}", len(vectors), vectors.shape[1]) if kind == "ivf" and trained_in else None
+    reused = None
+    if kind == "ivf" and trained_in is not None:
+        reused = read_trained(trained_in / f"{name}{TRAINED_SUFFIX}", len(vectors), vectors.shape[1], settings.indexing)
     index, params = reused or train_vector_index(vectors, settings.indexing, kind)
     params = {**params, "nprobe": settings.indexing.ivf_nprobe} if params.get("type") == "ivf" else params
     write_trained(index, params, folder / f"{name}{TRAINED_SUFFIX}")

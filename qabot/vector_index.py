@@ -90,9 +90,10 @@ def write_trained(index, params: dict, path: Path) -> None:
         path.with_suffix(".json").write_text(json.dumps(params), encoding="utf-8")
 
 
-def read_trained(path: Path, count: int, dims: int) -> tuple[object, dict] | None:
+def read_trained(path: Path, count: int, dims: int, settings) -> tuple[object, dict] | None:
     """The empty trained IVF a previous build kept at `path`, when it suits `count` vectors of `dims`
-    (trained on within `RETRAIN_DRIFT`× as many); else None (train afresh). Never fails a build."""
+    (trained on within `RETRAIN_DRIFT`× as many, with the list count `settings.ivf_lists` asks for when
+    it names one); else None (train afresh). Never fails a build."""
     import json
 
     import faiss
@@ -101,6 +102,8 @@ def read_trained(path: Path, count: int, dims: int) -> tuple[object, dict] | Non
         params = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         trained_rows = int(params["trained_rows"])
         if params.get("type") != "ivf" or not trained_rows / RETRAIN_DRIFT <= count <= trained_rows * RETRAIN_DRIFT:
+            return None
+        if settings.ivf_lists and int(params["lists"]) != ivf_lists(count, settings):
             return None
         index = faiss.read_index(str(path))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError):

@@ -190,14 +190,17 @@ def test_a_kept_trained_ivf_is_reused_only_for_a_similar_count_of_the_same_dimen
     vectors = _clustered(3000)
     empty, params = train_vector_index(vectors, IndexingSettings(ivf_nprobe=8), "ivf")
     write_trained(empty, params, tmp_path / "v.trained.faiss")
-    kept = read_trained(tmp_path / "v.trained.faiss", 3500, 32)
+    settings = IndexingSettings()
+    kept = read_trained(tmp_path / "v.trained.faiss", 3500, 32, settings)
     assert kept is not None and kept[0].ntotal == 0 and kept[1]["trained_rows"] == 3000
+    assert read_trained(tmp_path / "v.trained.faiss", 3000, 32, IndexingSettings(ivf_lists=50)) is None  # asked for other lists
+    assert read_trained(tmp_path / "v.trained.faiss", 3000, 32, IndexingSettings(ivf_lists=params["lists"])) is not None
     fill_vector_index(kept[0], vectors)
     _, found = search(kept[0], vectors[:100], 1)
     assert (found[:, 0] == np.arange(100)).mean() >= 0.98
-    assert read_trained(tmp_path / "v.trained.faiss", 4000, 32) is None  # grew past RETRAIN_DRIFT
-    assert read_trained(tmp_path / "v.trained.faiss", 2000, 32) is None
-    assert read_trained(tmp_path / "v.trained.faiss", 3000, 64) is None  # another model's vectors
-    assert read_trained(tmp_path / "missing.trained.faiss", 3000, 32) is None
+    assert read_trained(tmp_path / "v.trained.faiss", 4000, 32, settings) is None  # grew past RETRAIN_DRIFT
+    assert read_trained(tmp_path / "v.trained.faiss", 2000, 32, settings) is None
+    assert read_trained(tmp_path / "v.trained.faiss", 3000, 64, settings) is None  # another model's vectors
+    assert read_trained(tmp_path / "missing.trained.faiss", 3000, 32, settings) is None
     write_trained(kept[0], params, tmp_path / "full.trained.faiss")  # filled: nothing is kept
     assert not (tmp_path / "full.trained.faiss").exists()
