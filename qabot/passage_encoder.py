@@ -264,8 +264,10 @@ def onnx_token_model(embedder, folder, quantized: bool = False) -> object:
 
 
 @lru_cache(maxsize=4)
-def load_passage_encoder(model_name: str, runtime: str, sentences: str, cache_dir, precision: str = "auto") -> PassageEncoder:
-    """One passage encoder per model and runtime per process (`--watch` rebuilds reuse it)."""
+def load_passage_encoder(model_name: str, runtime: str, sentences: str, cache_dir, precision: str) -> PassageEncoder:
+    """One passage encoder per model and runtime per process (`--watch` rebuilds reuse it). Called
+    through `build_passage_encoder`: a call with other arguments (a default left out) is another
+    cache entry, a second copy of the model."""
     from pathlib import Path
 
     from qabot.embedder import load_embedder, model_fingerprint
